@@ -1,0 +1,42 @@
+# InsCRM: `make run` serves a demo at http://127.0.0.1:8765, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DATA   ?= demo-data
+PORT   ?= 8765
+DEMO_CUSTOMERS ?= 5000
+
+.PHONY: run test catalogs lint build clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+catalogs: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -q -d inscrm/translations
+
+run: $(VENV)/.installed catalogs
+	@if [ ! -f $(DATA)/inscrm.db ]; then \
+		$(BIN)/inscrm init --data-dir $(DATA) --site DEMO --site-name "嘉兴演示支公司" \
+			--admin-password demo-admin && \
+		$(BIN)/inscrm demo --data-dir $(DATA) --customers $(DEMO_CUSTOMERS) --seed 1; \
+	fi
+	@echo "Demo login: admin / demo-admin  (account managers: agent01 … / demo-pass)"
+	$(BIN)/inscrm serve --data-dir $(DATA) --port $(PORT)
+
+test: $(VENV)/.installed-test catalogs
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf build dist .pytest_cache

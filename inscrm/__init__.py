@@ -1,0 +1,156 @@
+"""InsCRM: an offline-first customer relationship system for P&C insurance branch offices."""
+
+import datetime as dt
+import logging
+
+from flask import Flask, g, redirect, request, session, url_for
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+
+from inscrm import datadir
+from inscrm.version import __version__
+
+log = logging.getLogger(__name__)
+csrf = CSRFProtect()
+babel = Babel()
+
+LANGUAGES = ("zh", "en")
+
+
+def create_app(test_config=None):
+    """The Flask app over the data directory named by the config (or the default one)."""
+    app = Flask(__name__, instance_relative_config=False)
+    config = dict(test_config or {})
+    root = datadir.resolve(config.get("DATA_DIR"))
+    paths = datadir.prepare(root)
+    app.config.from_mapping(
+        DATA_DIR=str(root),
+        DATABASE=str(paths["db"]),
+        BACKUPS=str(paths["backups"]),
+        SECRET_KEY=datadir.secret_key(root),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="inscrm_session",
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=12),
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        BABEL_DEFAULT_LOCALE="zh",
+        BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
+        MAX_CONTENT_LENGTH=200 * 1024 * 1024,  # imports of large core-system extracts
+        STARTUP_TASKS=True,  # daily backup and the like; tests switch them off
+    )
+    app.config.from_envvar("INSCRM_SETTINGS", silent=True)
+    app.config.update(config)
+    if not app.config.get("TESTING"):
+        datadir.setup_logging(paths["logs"])
+
+    from inscrm import schema
+    from inscrm.backup import backup
+
+    schema.open_database(app.config["DATABASE"])
+    schema.ensure_schema(
+        backup=lambda reason: backup(app.config["DATABASE"], app.config["BACKUPS"], reason)
+    )
+    if app.config["STARTUP_TASKS"]:
+        from inscrm import startup
+
+        startup.run(app)
+
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    _register_request_hooks(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+
+    from inscrm.views import errors
+
+    errors.register(app)
+
+    from inscrm.models import db
+
+    db.close()  # each request opens its own connection
+    return app
+
+
+def _select_locale():
+    user = g.get("user")
+    if user is not None and user.language in LANGUAGES:
+        return user.language
+    if session.get("lang") in LANGUAGES:
+        return session["lang"]
+    return "zh"
+
+
+def _register_request_hooks(app):
+    from flask import abort
+
+    from inscrm.models import User, db
+    from inscrm.site import is_initialised
+
+    @app.before_request
+    def before_request():
+        db.connect(reuse_if_open=True)
+        # Browsers name cross-site requests; refuse unsafe ones outright (CSRF's first line).
+        unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
+        if unsafe and request.headers.get("Sec-Fetch-Site") == "cross-site":
+            abort(403)
+        if request.endpoint == "static":
+            return None
+        if not is_initialised():
+            if request.endpoint != "auth.setup":
+                return redirect(url_for("auth.setup"))
+            return None
+        g.user = None
+        user_id = session.get("user_id")
+        if user_id is not None:
+            g.user = User.get_or_none(User.id == user_id, User.active, ~User.deleted)
+            if g.user is None:
+                session.clear()
+        return None
+
+    @app.after_request
+    def after_request(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.teardown_request
+    def teardown_request(exc):
+        if not db.is_closed():
+            db.close()
+
+
+def _register_blueprints(app):
+    from inscrm.views import auth, home
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(home.bp)
+
+
+def _register_template_helpers(app):
+    from inscrm import formatting
+    from inscrm.models import Site
+    from inscrm.version import build_date
+
+    app.jinja_env.filters["money"] = formatting.money
+    app.jinja_env.filters["date"] = formatting.date
+    app.jinja_env.filters["percent"] = formatting.percent
+
+    from flask_babel import get_locale, gettext
+
+    from inscrm.labels import label
+
+    @app.template_filter("label")
+    def label_filter(code, kind):
+        """{{ customer.segment|label('segment') }} in the UI language."""
+        return gettext(label(kind, code))
+
+    @app.context_processor
+    def globals_for_templates():
+        return {
+            "current_user": g.get("user"),
+            "lang": str(get_locale()),
+            "site": Site.current(),
+            "app_version": __version__,
+            "app_build_date": build_date(),
+        }

@@ -1,0 +1,61 @@
+"""The data directory: the SQLite file, the per-installation secret key, logs and backups."""
+
+import contextlib
+import logging
+import logging.handlers
+import os
+import secrets
+from pathlib import Path
+
+import platformdirs
+
+ENV_VAR = "INSCRM_DATA_DIR"
+DB_NAME = "inscrm.db"
+
+
+def resolve(path=None):
+    """The data directory: the argument, else $INSCRM_DATA_DIR, else the per-user data folder."""
+    chosen = path or os.environ.get(ENV_VAR)
+    if chosen:
+        return Path(chosen).expanduser().resolve()
+    return platformdirs.user_data_path("InsCRM", appauthor=False, roaming=False)
+
+
+def prepare(root):
+    """Create the directory tree and return the paths the program uses."""
+    root = Path(root)
+    for sub in ("", "backups", "logs"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    return {
+        "root": root,
+        "db": root / DB_NAME,
+        "backups": root / "backups",
+        "logs": root / "logs",
+    }
+
+
+def secret_key(root):
+    """This installation's session secret, generated once and kept beside the database."""
+    path = Path(root) / "secret_key"
+    if not path.exists():
+        # Written to a temporary name first so a crash never leaves an empty key behind.
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(secrets.token_hex(32), encoding="ascii")
+        with contextlib.suppress(OSError):  # Windows keeps its own ACLs
+            os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    return path.read_text(encoding="ascii").strip()
+
+
+def setup_logging(logs_dir):
+    """Log to a rotating file in the data directory (5 files of 2 MB)."""
+    handler = logging.handlers.RotatingFileHandler(
+        Path(logs_dir) / "inscrm.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    if not any(getattr(h, "baseFilename", None) == handler.baseFilename for h in root.handlers):
+        root.addHandler(handler)
+    else:
+        handler.close()
+    root.setLevel(logging.INFO)

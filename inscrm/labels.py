@@ -1,0 +1,105 @@
+"""Words for the codes stored in the database, as gettext msgids (the catalog has the Chinese)."""
+
+from inscrm.validators import N_
+
+LABELS = {
+    "segment": {
+        "blacklist": N_("Blacklist"),
+        "key": N_("Key"),
+        "quality": N_("Quality"),
+        "standard": N_("Standard"),
+        "prospect": N_("Prospect"),
+        "floating": N_("Floating"),
+    },
+    "role": {
+        "agent": N_("Account manager"),
+        "claims": N_("Claims staff"),
+        "manager": N_("Branch manager"),
+        "analyst": N_("HQ analyst"),
+        "admin": N_("Administrator"),
+    },
+    "customer_kind": {"individual": N_("Individual"), "corporate": N_("Corporate")},
+    "id_type": {
+        "resident_id": N_("Resident ID"),
+        "uscc": N_("Unified social credit code"),
+        "passport": N_("Passport"),
+        "other": N_("Other"),
+    },
+    "source": {
+        "canvass": N_("Canvassing"),
+        "yellow_pages": N_("Yellow pages"),
+        "dealer": N_("Car dealer"),
+        "guarantor": N_("Guarantee company"),
+        "walk_in": N_("Walk-in"),
+        "referral": N_("Referral"),
+        "core_system": N_("Core system"),
+        "intermediary": N_("Intermediary"),
+    },
+    "credit": {"good": N_("Good"), "bad": N_("Bad"), "unknown": N_("Unknown")},
+    "intermediary_type": {
+        "parttime_agency": N_("Part-time agency"),
+        "agency": N_("Professional agency"),
+        "broker": N_("Broker"),
+    },
+    "key_designation": {
+        "brand": N_("Brand"),
+        "social_standing": N_("Social standing"),
+        "big_project": N_("Big project"),
+    },
+    "channel": {
+        "direct": N_("Direct"),
+        "agency": N_("Agency"),
+        "broker": N_("Broker"),
+        "tender": N_("Tender"),
+    },
+    "claim_status": {
+        "open": N_("Open"),
+        "closed": N_("Closed"),
+        "declined": N_("Declined"),
+        "withdrawn": N_("Withdrawn"),
+    },
+    "activity_kind": {
+        "call": N_("Call"),
+        "visit": N_("Visit"),
+        "message": N_("Message"),
+        "service": N_("Service"),
+        "complaint": N_("Complaint"),
+    },
+    "outcome": {
+        "interested": N_("Interested"),
+        "quoted": N_("Quoted"),
+        "not_interested": N_("Not interested"),
+        "won": N_("Won"),
+        "lost": N_("Lost"),
+        "none": N_("No result"),
+    },
+    "task_kind": {
+        "renewal": N_("Renewal"),
+        "follow_up": N_("Follow-up"),
+        "win_back": N_("Win-back"),
+        "blacklist_review": N_("Blacklist review"),
+        "service": N_("Service plan"),
+        "other": N_("Other"),
+    },
+    "task_status": {"open": N_("Open"), "done": N_("Done"), "cancelled": N_("Cancelled")},
+    "blacklist_reason": {
+        "fraud": N_("Fraud tendency"),
+        "hard_to_negotiate": N_("Hard to negotiate after a loss"),
+        "catastrophe": N_("Insured right before a catastrophe / high risk"),
+        "other": N_("Other"),
+    },
+    "flow": {
+        "mining": N_("Mining"),
+        "growth": N_("Growth"),
+        "value_growth": N_("Value growth"),
+        "stripping": N_("Stripping"),
+        "churn": N_("Churn"),
+        "downgrade": N_("Downgrade"),
+        "reinstated": N_("Reinstated"),
+    },
+}
+
+
+def label(kind, code):
+    """The msgid for a code, or the code itself when it has no label."""
+    return LABELS.get(kind, {}).get(code, code or "")

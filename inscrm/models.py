@@ -1,0 +1,461 @@
+"""Every InsCRM table as a peewee model, one database object and one BaseModel.
+
+Rows that travel in sync bundles derive from `SyncModel`: a UUID, the site that owns the row, a
+version stamp and a change sequence (both stamped by `inscrm.schema` triggers on every write that
+does not stamp them itself), and a tombstone flag, because synced rows are never deleted.
+
+Money is stored as integer cents and read back as `Decimal`, so sums in SQL are exact.
+"""
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+from peewee import (
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DateField,
+    DateTimeField,
+    Field,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+    fn,
+)
+
+from inscrm.ids import uuid7
+
+db = DatabaseProxy()
+
+ROLES = ("agent", "claims", "manager", "analyst", "admin")
+SEGMENTS = ("blacklist", "key", "quality", "standard", "prospect", "floating")
+CUSTOMER_KINDS = ("individual", "corporate")
+ID_TYPES = ("resident_id", "uscc", "passport", "other")
+SOURCES = (
+    "canvass", "yellow_pages", "dealer", "guarantor", "walk_in", "referral", "core_system",
+    "intermediary",
+)
+CREDITS = ("good", "bad", "unknown")
+INTERMEDIARY_TYPES = ("parttime_agency", "agency", "broker")
+KEY_DESIGNATIONS = ("brand", "social_standing", "big_project")
+CHANNELS = ("direct", "agency", "broker", "tender")
+CLAIM_STATUSES = ("open", "closed", "declined", "withdrawn")
+ACTIVITY_KINDS = ("call", "visit", "message", "service", "complaint")
+OUTCOMES = ("interested", "quoted", "not_interested", "won", "lost", "none")
+TASK_KINDS = ("renewal", "follow_up", "win_back", "blacklist_review", "service", "other")
+TASK_STATUSES = ("open", "done", "cancelled")
+BLACKLIST_REASONS = ("fraud", "hard_to_negotiate", "catastrophe", "other")
+FLOWS = ("mining", "growth", "value_growth", "stripping", "churn", "downgrade", "reinstated")
+
+
+def now():
+    """The local wall-clock time, to the second (what an office reads on its clock)."""
+    return dt.datetime.now().replace(microsecond=0)
+
+
+class MoneyField(Field):
+    """Decimal yuan in Python, integer cents in the database."""
+
+    field_type = "BIGINT"
+
+    def db_value(self, value):
+        if value is None:
+            return None
+        cents = (Decimal(value) * 100).quantize(Decimal(1))
+        return int(cents)
+
+    def python_value(self, value):
+        if value is None:
+            return None
+        return (Decimal(int(value)) / 100).quantize(Decimal("0.01"))
+
+
+def money_sum(field):
+    """SUM of a MoneyField, read back as Decimal yuan (0.00 when there are no rows)."""
+    return fn.COALESCE(fn.SUM(field), 0).python_value(field.python_value)
+
+
+class JSONField(TextField):
+    """A small JSON document (reasons with their figures, audit details, settings)."""
+
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class SyncModel(BaseModel):
+    """A row that sync carries between sites; only its origin site may change it."""
+
+    uid = CharField(max_length=36, unique=True, default=uuid7)
+    origin = CharField(max_length=16, null=True)  # the owning site's code, stamped on insert
+    version = CharField(max_length=48, null=True)  # hybrid logical clock stamp
+    seq = BigIntegerField(null=True, index=True)  # this site's change sequence
+    deleted = BooleanField(default=False)  # tombstone: synced rows are never deleted
+
+    @classmethod
+    def live(cls, *fields):
+        """Rows that are not tombstones."""
+        return cls.select(*fields).where(~cls.deleted)
+
+
+# --- bookkeeping (local to one installation) -----------------------------------------------
+
+
+class Meta(BaseModel):
+    """Key/value facts about this database: schema version, last full classification…"""
+
+    key = CharField(primary_key=True)
+    value = TextField()
+
+    @classmethod
+    def get_value(cls, key, default=None):
+        row = cls.get_or_none(cls.key == key)
+        return default if row is None else row.value
+
+    @classmethod
+    def set_value(cls, key, value):
+        cls.replace(key=key, value=str(value)).execute()
+
+
+class SyncClock(BaseModel):
+    """The single row that stamps this site's writes: change sequence, clock, database epoch."""
+
+    site = CharField(max_length=16)
+    seq = BigIntegerField(default=0)
+    ms = BigIntegerField(default=0)
+    epoch = CharField(max_length=36, default=uuid7)  # new after every restore
+
+
+class Site(BaseModel):
+    """An installation: this one (is_self) and, at HQ, the branches registered with it."""
+
+    code = CharField(max_length=16, unique=True)
+    name = CharField()
+    is_hq = BooleanField(default=False)
+    is_self = BooleanField(default=False)
+    created_at = DateTimeField(default=now)
+
+    @classmethod
+    def current(cls):
+        return cls.get_or_none(cls.is_self)
+
+
+# --- organisation ---------------------------------------------------------------------------
+
+
+class Branch(SyncModel):
+    """A business unit (营业部, 支公司); also the reporting unit of blacklist entries."""
+
+    code = CharField(max_length=32, unique=True)
+    name = CharField()
+
+
+class User(SyncModel):
+    username = CharField(max_length=64, unique=True)
+    name = CharField(default="")
+    password_hash = CharField()
+    role = CharField(max_length=16, choices=[(r, r) for r in ROLES])
+    branch = ForeignKeyField(Branch, null=True, backref="users")
+    language = CharField(max_length=8, default="zh")
+    active = BooleanField(default=True)
+    failed_logins = IntegerField(default=0)
+    locked_until = DateTimeField(null=True)
+    last_login_at = DateTimeField(null=True)
+
+    def __str__(self):
+        return self.name or self.username
+
+    @classmethod
+    def staff(cls, *roles):
+        """Active users, optionally of the given roles, ordered by name."""
+        query = cls.live().where(cls.active)
+        if roles:
+            query = query.where(cls.role.in_(roles))
+        return query.order_by(cls.name, cls.username)
+
+
+class Township(SyncModel):
+    """A town or street (乡镇/街道) of the branch's territory, assigned to an account manager."""
+
+    district = CharField(default="")
+    name = CharField()
+    manager = ForeignKeyField(User, null=True, backref="townships")
+
+    class Meta:
+        indexes = ((("district", "name"), True),)
+
+    def __str__(self):
+        return f"{self.district}{self.name}"
+
+
+# --- customers ------------------------------------------------------------------------------
+
+
+class Customer(SyncModel):
+    kind = CharField(max_length=16, default="individual")
+    name = CharField(index=True)
+    id_type = CharField(max_length=16, null=True)
+    id_number = CharField(max_length=32, null=True, index=True)
+    phone = CharField(max_length=32, null=True, index=True)
+    phone2 = CharField(max_length=32, null=True)
+    email = TextField(null=True)  # schema version 2
+    wechat = TextField(null=True)  # schema version 2
+    address = CharField(null=True)
+    township = ForeignKeyField(Township, null=True, backref="customers")
+    industry = CharField(null=True)
+    source = CharField(max_length=16, default="walk_in")
+    credit = CharField(max_length=16, default="unknown")
+    intermediary_type = CharField(max_length=16, null=True)
+    manager = ForeignKeyField(User, null=True, backref="customers")
+    birth_date = DateField(null=True)
+    notes = TextField(default="")
+    # segment as last evaluated (inscrm.segments), with its reason and figures
+    segment = CharField(max_length=16, default="floating")
+    segment_reason = JSONField(null=True)
+    segment_date = DateField(null=True)
+    annual_premium = MoneyField(default=0)
+    # manual decisions that feed the segment rules
+    key_designation = CharField(max_length=16, null=True)
+    key_reason = TextField(null=True)
+    exempt_until = DateField(null=True)  # exempt from the automatic claims blacklist rule
+    exempt_reason = TextField(null=True)
+    last_contact_date = DateField(null=True)
+    merged_into = ForeignKeyField("self", null=True, backref="merged")
+    created_at = DateTimeField(default=now)
+    updated_at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = (
+            (("segment", "name"), False),
+            (("township", "segment"), False),
+            (("manager", "segment"), False),
+            (("source", "segment"), False),
+        )
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def visible_to(cls, user):
+        """Customers the user may see: an agent's own and the unassigned ones of their towns."""
+        query = cls.live()
+        if user.role == "agent":
+            own_towns = Township.select(Township.id).where(Township.manager == user)
+            query = query.where(
+                (cls.manager == user)
+                | (cls.manager.is_null() & cls.township.in_(own_towns))
+            )
+        return query
+
+    @classmethod
+    def in_segment(cls, segment):
+        return cls.live().where(cls.segment == segment)
+
+
+class CustomerRef(SyncModel):
+    """A customer's code in an outside system (core system, dealer list…): one identity across
+    core-system replacements."""
+
+    customer = ForeignKeyField(Customer, backref="refs")
+    source = CharField(max_length=32)
+    ref = CharField(max_length=64)
+
+    class Meta:
+        indexes = ((("source", "ref"), True),)
+
+
+class Vehicle(SyncModel):
+    customer = ForeignKeyField(Customer, backref="vehicles")
+    plate = CharField(max_length=16, null=True, index=True)
+    vin = CharField(max_length=17, null=True, index=True)
+    brand_model = CharField(null=True)
+    registered_on = DateField(null=True)
+
+
+class Policy(SyncModel):
+    """A policy of ours (insurer empty) or a competitor's, recorded for prospects."""
+
+    policy_no = CharField(max_length=64, index=True)
+    source = CharField(max_length=32, default="core")
+    customer = ForeignKeyField(Customer, backref="policies")
+    product = CharField(default="")
+    channel = CharField(max_length=16, default="direct")
+    intermediary = ForeignKeyField(Customer, null=True, backref="channel_policies")
+    insurer = CharField(default="")  # empty: ours; otherwise the competitor's name
+    premium = MoneyField(default=0)
+    sum_insured = MoneyField(null=True)
+    start_date = DateField()
+    end_date = DateField(index=True)
+    cancelled = BooleanField(default=False)
+    renewal_of = ForeignKeyField("self", null=True, backref="renewals")
+    vehicle = ForeignKeyField(Vehicle, null=True, backref="policies")
+
+    class Meta:
+        indexes = (
+            (("source", "policy_no"), True),
+            (("customer", "start_date"), False),
+        )
+
+    @property
+    def is_ours(self):
+        return not self.insurer
+
+    @classmethod
+    def ours(cls):
+        return cls.live().where(cls.insurer == "")
+
+    @classmethod
+    def expiring(cls, first, last):
+        """Our policies, not cancelled, whose cover ends between two dates (inclusive)."""
+        return (
+            cls.ours()
+            .where(~cls.cancelled, cls.end_date.between(first, last))
+            .order_by(cls.end_date, cls.id)
+        )
+
+
+class Claim(SyncModel):
+    claim_no = CharField(max_length=64, index=True)
+    source = CharField(max_length=32, default="core")
+    policy = ForeignKeyField(Policy, backref="claims")
+    customer = ForeignKeyField(Customer, backref="claims")  # the policy's, kept for set queries
+    loss_date = DateField()
+    report_date = DateField(null=True)
+    paid = MoneyField(default=0)
+    reserve = MoneyField(default=0)
+    status = CharField(max_length=16, default="open")
+    cause = CharField(default="")
+    fraud_suspected = BooleanField(default=False)
+
+    class Meta:
+        indexes = (
+            (("source", "claim_no"), True),
+            (("customer", "loss_date"), False),
+        )
+
+    @property
+    def incurred(self):
+        if self.status in ("declined", "withdrawn"):
+            return Decimal("0.00")
+        return self.paid + self.reserve
+
+
+class Activity(SyncModel):
+    """A contact with the customer: call, visit, message, service, complaint."""
+
+    customer = ForeignKeyField(Customer, backref="activities")
+    user = ForeignKeyField(User, null=True, backref="activities")
+    kind = CharField(max_length=16, default="call")
+    outcome = CharField(max_length=16, default="none")
+    notes = TextField(default="")
+    date = DateField()
+    next_action_date = DateField(null=True)
+    created_at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = (
+            (("customer", "date"), False),
+            (("user", "date"), False),
+        )
+
+
+class Task(SyncModel):
+    assignee = ForeignKeyField(User, null=True, backref="tasks")
+    customer = ForeignKeyField(Customer, null=True, backref="tasks")
+    policy = ForeignKeyField(Policy, null=True, backref="tasks")
+    kind = CharField(max_length=16, default="other")
+    title = CharField(default="")
+    due_date = DateField()
+    status = CharField(max_length=16, default="open")
+    origin = CharField(max_length=32, default="manual")  # the rule that made it, or manual
+    dedupe_key = CharField(null=True, unique=True)  # a rule makes each task once
+    note = TextField(default="")
+    done_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("assignee", "status", "due_date"), False),)
+
+
+class BlacklistEntry(SyncModel):
+    """A manual blacklist report; id_number lets HQ share it with every branch."""
+
+    customer = ForeignKeyField(Customer, null=True, backref="blacklist_entries")
+    id_number = CharField(max_length=32, null=True, index=True)
+    name = CharField(default="")
+    reason = CharField(max_length=24)
+    unit = CharField(default="")  # the reporting business unit
+    reporter = ForeignKeyField(User, null=True, backref="blacklist_reports")
+    reported_on = DateField()
+    evidence = TextField(default="")
+    active = BooleanField(default=True)
+    lifted_by = ForeignKeyField(User, null=True, backref="blacklist_lifts")
+    lifted_on = DateField(null=True)
+    lift_reason = TextField(null=True)
+
+    class Meta:
+        indexes = ((("unit", "reported_on"), False),)
+
+
+class SegmentChange(SyncModel):
+    customer = ForeignKeyField(Customer, backref="segment_changes")
+    from_segment = CharField(max_length=16, null=True)
+    to_segment = CharField(max_length=16)
+    flow = CharField(max_length=16, null=True)
+    reason = JSONField(null=True)
+    changed_on = DateField(index=True)
+    annual_premium = MoneyField(default=0)
+
+    class Meta:
+        indexes = ((("customer", "changed_on"), False),)
+
+
+class RuleSettings(SyncModel):
+    """One version of the segment thresholds and other rules; the highest version applies."""
+
+    number = IntegerField(unique=True)
+    values = JSONField()
+    note = TextField(default="")
+    created_by = ForeignKeyField(User, null=True)
+    created_at = DateTimeField(default=now)
+
+
+class AuditLog(SyncModel):
+    at = DateTimeField(default=now, index=True)
+    user = ForeignKeyField(User, null=True, backref="audit_entries")
+    username = CharField(default="")
+    action = CharField(max_length=48, index=True)
+    target = CharField(default="")  # e.g. "customer:<uid>"
+    details = JSONField(null=True)
+    ip = CharField(max_length=64, default="")
+
+    @classmethod
+    def record(cls, action, user=None, target="", ip="", **details):
+        """Append one audit entry; call it inside the transaction of the change it records."""
+        return cls.create(
+            action=action,
+            user=user,
+            username=getattr(user, "username", ""),
+            target=target,
+            ip=ip or "",
+            details=details or None,
+        )
+
+
+SYNCED_MODELS = [
+    Branch, User, Township, Customer, CustomerRef, Vehicle, Policy, Claim, Activity, Task,
+    BlacklistEntry, SegmentChange, RuleSettings, AuditLog,
+]
+LOCAL_MODELS = [Meta, SyncClock, Site]
+MODELS = LOCAL_MODELS + SYNCED_MODELS

@@ -1,0 +1,12 @@
+"""The version of InsCRM; a frozen build also carries its build date in `_build_info.py`."""
+
+__version__ = "0.1.0"
+
+
+def build_date():
+    """The date the executable was built, or None when running from source."""
+    try:
+        from inscrm._build_info import BUILD_DATE
+    except ImportError:
+        return None
+    return BUILD_DATE

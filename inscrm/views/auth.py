@@ -1,0 +1,118 @@
+"""Login, logout, first-run setup and the language switch."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from inscrm import LANGUAGES, auth
+from inscrm.models import AuditLog, db
+from inscrm.site import initialise, is_initialised
+from inscrm.validators import Invalid
+from inscrm.views import client_ip, login_required
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target):
+    """Only same-site paths, never an absolute URL (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("home.index")
+
+
+def _log_in(user):
+    session.clear()
+    session["user_id"] = user.id
+    session.permanent = True
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+def setup():
+    """First run: name this site and create the first administrator."""
+    if is_initialised():
+        return redirect(url_for("home.index"))
+    form = request.form
+    error = None
+    if request.method == "POST":
+        if form.get("password") != form.get("password2"):
+            error = _("The two passwords differ.")
+        else:
+            try:
+                _site, admin = initialise(
+                    form.get("site_code"), form.get("site_name"), form.get("username"),
+                    form.get("password"), is_hq=form.get("is_hq") == "1",
+                )
+            except Invalid as exc:
+                error = _(exc.message, **exc.params)
+            else:
+                _log_in(admin)
+                return redirect(url_for("home.index"))
+    return render_template("auth/setup.html", form=form, error=error), 400 if error else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Sign in with user name and password."""
+    error = None
+    if request.method == "POST":
+        try:
+            user = auth.authenticate(request.form.get("username"), request.form.get("password"),
+                                     client_ip())
+        except auth.LoginRefused as exc:
+            error = _(exc.message, **exc.params)
+        else:
+            _log_in(user)
+            return redirect(_safe_next(request.args.get("next")))
+    status = 401 if error else 200
+    return render_template("auth/login.html", error=error), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Sign out (a POST, so no other site can sign a user out)."""
+    if g.get("user") is not None:
+        with db.atomic():
+            AuditLog.record("logout", g.user, ip=client_ip())
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/language", methods=["POST"])
+def language():
+    """Switch the UI language; kept on the user, or in the session before login."""
+    lang = request.form.get("lang")
+    if lang not in LANGUAGES:
+        abort(400)
+    session["lang"] = lang
+    if g.get("user") is not None:
+        g.user.language = lang
+        g.user.save()
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change one's own password."""
+    error = message = None
+    if request.method == "POST":
+        from werkzeug.security import check_password_hash
+
+        if not check_password_hash(g.user.password_hash, request.form.get("current", "")):
+            error = _("The current password is wrong.")
+        elif request.form.get("password") != request.form.get("password2"):
+            error = _("The two passwords differ.")
+        else:
+            try:
+                with db.atomic():
+                    auth.set_password(g.user, request.form.get("password"))
+                    AuditLog.record("password_changed", g.user, ip=client_ip())
+            except Invalid as exc:
+                error = _(exc.message, **exc.params)
+            else:
+                message = _("Password changed.")
+    status = 400 if error else 200
+    return render_template("auth/password.html", error=error, message=message), status
