@@ -21,7 +21,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 catalogs: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d inscrm/translations
+	$(BIN)/pybabel -q compile -d inscrm/translations
 
 run: $(VENV)/.installed catalogs
 	@if [ ! -f $(DATA)/inscrm.db ]; then \
