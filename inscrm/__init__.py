@@ -139,11 +139,17 @@ def _register_template_helpers(app):
     from flask_babel import get_locale, gettext
 
     from inscrm.labels import label
+    from inscrm.reasons import describe
 
     @app.template_filter("label")
     def label_filter(code, kind):
         """{{ customer.segment|label('segment') }} in the UI language."""
         return gettext(label(kind, code))
+
+    @app.template_filter("reason")
+    def reason_filter(reason):
+        """{{ customer.segment_reason|reason }}: the segment's reason in the UI language."""
+        return describe(reason, gettext)
 
     @app.context_processor
     def globals_for_templates():

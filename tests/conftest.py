@@ -52,3 +52,55 @@ class Runner:
 @pytest.fixture
 def runner(app):
     return Runner(app.config["DATA_DIR"])
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served by waitress on a free local port, as `make run` serves it."""
+    import threading
+
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    thread.join(timeout=5)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless system Chromium driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser page on a 1366×768 screen that records every request it makes."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=live_server)
+    page = context.new_page()
+    page.requested_urls = []
+    page.on("request", lambda request: page.requested_urls.append(request.url))
+    yield page
+    context.close()
+
+
+def browser_login(page, username="admin", password=ADMIN_PASSWORD):
+    page.goto("/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button.primary")
+    page.wait_for_load_state()

@@ -1,0 +1,18 @@
+"""The app in a real browser: Chinese pages, htmx loaded from this machine, nothing external."""
+
+from tests.conftest import browser_login
+
+
+def test_login_and_start_page_in_chinese_with_no_request_leaving_the_machine(page, live_server):
+    browser_login(page)
+    assert page.locator("h2").first.inner_text() == "客户细分"
+    assert page.evaluate("typeof htmx") == "object"  # vendored htmx loaded
+    assert all(url.startswith(live_server) for url in page.requested_urls), page.requested_urls
+
+
+def test_switch_to_english_and_back(page):
+    browser_login(page)
+    page.click("button[name=lang][value=en]")
+    assert page.locator("h2").first.inner_text() == "Customers by segment"
+    page.click("button[name=lang][value=zh]")
+    assert page.locator("h2").first.inner_text() == "客户细分"
