@@ -1,4 +1,5 @@
-# InsCRM: `make run` serves a demo at http://127.0.0.1:8765, `make test` runs the whole suite.
+# InsCRM: `make run` serves a demo at http://127.0.0.1:8765, `make test` runs the whole suite,
+# `make build` makes the one-file executable dist/InsCRM (dist/InsCRM.exe on Windows).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -20,6 +21,10 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+$(VENV)/.installed-build: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[build]'
+	touch $@ $(VENV)/.installed
+
 catalogs: $(VENV)/.installed
 	$(BIN)/pybabel -q compile -d inscrm/translations
 
@@ -34,6 +39,10 @@ run: $(VENV)/.installed catalogs
 
 test: $(VENV)/.installed-test catalogs
 	$(BIN)/python -m pytest
+
+build: $(VENV)/.installed-build catalogs
+	$(BIN)/pyinstaller --noconfirm --log-level WARN build.spec
+	@ls -l dist/InsCRM*
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from inscrm.version import __version__
+from inscrm.version import __version__, version_string
 
 
 def data_dir_option(command):
@@ -70,8 +70,7 @@ def require_site():
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", "-V", prog_name="InsCRM",
-                      message="%(prog)s %(version)s")
+@click.version_option(__version__, "--version", "-V", message=version_string())
 def cli():
     """InsCRM: customer relationship management for insurance branch offices."""
 

@@ -1,6 +1,9 @@
-"""Serving the app with waitress on this machine, and opening the browser once it answers."""
+"""Serving the app with waitress on this machine: one instance per data directory, a free port,
+a backup on each start, the browser opened once the server answers, and a clean stop."""
 
+import contextlib
 import logging
+import signal
 import threading
 import time
 import urllib.request
@@ -8,7 +11,11 @@ import webbrowser
 
 import click
 
+from inscrm import datadir, instance
+from inscrm.version import version_string
+
 log = logging.getLogger(__name__)
+SERVER_EXTENSION = "inscrm.server"  # app.extensions key of the running Server (for Quit)
 
 
 def wait_until_answering(url, timeout=30.0):
@@ -21,7 +28,7 @@ def wait_until_answering(url, timeout=30.0):
         except urllib.error.HTTPError:
             return True
         except OSError:
-            time.sleep(0.1)
+            time.sleep(0.05)
     return False
 
 
@@ -33,17 +40,123 @@ def open_browser_when_ready(url):
     threading.Thread(target=worker, name="open-browser", daemon=True).start()
 
 
-def run(data_dir, host, port, open_browser=True, threads=8):
-    """Serve until interrupted."""
-    from waitress import serve
+class Server:
+    """A waitress server bound to the first free port from `first`, stoppable from any thread."""
 
+    def __init__(self, wsgi_app, host, first_port, threads=8):
+        from waitress.server import create_server
+
+        error = None
+        for port in instance.candidate_ports(host, first_port):
+            try:
+                self.waitress = create_server(wsgi_app, host=host, port=port, threads=threads,
+                                              ident="InsCRM")
+                break
+            except OSError as exc:  # e.g. a port Windows reserves, or taken just now
+                log.info("port %s refused: %s", port, exc)
+                error = exc
+        else:
+            raise click.ClickException(
+                f"no free port from {first_port} on {host}"
+                + (f" (last error: {error})" if error else "")
+            )
+        self.host = host
+        self.port = int(self.waitress.effective_port)
+        self.url = instance.url_for(host, self.port)
+
+    def run(self):
+        """Serve until stopped (Quit, Ctrl+C or SIGTERM); in-flight requests are finished."""
+        try:
+            self.waitress.run()
+        finally:
+            self.waitress.task_dispatcher.shutdown(cancel_pending=False, timeout=10)
+
+    def stop(self, delay=0.5):
+        """Stop soon: after `delay`, so the page that asked for it is delivered first."""
+
+        def later():
+            time.sleep(delay)
+            # Closing sockets is done by the server's own loop thread, woken by its trigger.
+            self.waitress.trigger.pull_trigger(self._close_all)
+
+        threading.Thread(target=later, name="stop-server", daemon=True).start()
+
+    def _close_all(self):
+        from waitress import wasyncore
+
+        wasyncore.close_all(self.waitress._map, ignore_all=True)
+
+
+def startup_backup(app):
+    """A backup on each start (reason "startup"), in the background so serving starts at once."""
+    from inscrm.backup import backup
+
+    def worker():
+        try:
+            path = backup(app.config["DATABASE"], app.config["BACKUPS"], "startup")
+            log.info("start-up backup written to %s", path)
+        except Exception:  # a failed backup must not stop the app; it is in the log
+            log.exception("start-up backup failed")
+
+    thread = threading.Thread(target=worker, name="startup-backup")
+    thread.start()
+    return thread
+
+
+def run(data_dir, host, port, open_browser=True, threads=8):
+    """Serve the data directory until stopped, or point at the instance already serving it."""
     from inscrm.cli import make_app
 
-    app = make_app(data_dir)
-    url = f"http://{host}:{port}/"
-    click.echo(f"InsCRM is running at {url} (data: {app.config['DATA_DIR']}). "
-               "Press Ctrl+C to stop.")
-    log.info("serving %s from %s", url, app.config["DATA_DIR"])
-    if open_browser:
-        open_browser_when_ready(url)
-    serve(app, host=host, port=port, threads=threads, ident="InsCRM")
+    root = datadir.resolve(data_dir)
+    try:
+        datadir.prepare(root)
+    except OSError as exc:
+        raise click.ClickException(f"cannot use the data directory: {exc}") from None
+    lock = instance.InstanceLock(root)
+    try:
+        running = instance.claim_or_find(lock, on_wait=lambda info: click.echo(
+            f"InsCRM is starting with this data directory (pid {info.get('pid', '?')}); "
+            "waiting for it to answer…"))
+    except instance.InstanceStuck as exc:
+        raise click.ClickException(
+            f"another InsCRM (pid {exc.info.get('pid', '?')}) holds {root} but does not answer; "
+            "end it (Task Manager on Windows) and start again") from None
+    if running:
+        click.echo(f"InsCRM is already running at {running} (data: {root}).")
+        if open_browser:
+            webbrowser.open(running)
+            click.echo("Opened it in the browser. 已在浏览器中打开。")
+        return
+    try:
+        app = make_app(str(root))
+        token = instance.new_token()
+        server = Server(instance.IdentityMiddleware(app, token), host, port, threads)
+        lock.publish(host, server.port, token)
+        app.extensions[SERVER_EXTENSION] = server
+        backup_thread = startup_backup(app)
+        _stop_on_sigterm(server)
+        _announce(server.url, root)
+        if open_browser:
+            open_browser_when_ready(server.url)
+        server.run()
+        backup_thread.join()
+        log.info("stopped")
+        click.echo("InsCRM has stopped. InsCRM 已停止。")
+    finally:
+        lock.release()
+
+
+def _announce(url, root):
+    log.info("%s serving %s from %s", version_string(), url, root)
+    click.echo("\n".join([
+        f"{version_string()} is running at {url}",
+        f"InsCRM 正在运行：{url}",
+        f"Data 数据目录: {root}",
+        "To stop it: Quit in the user menu (administrator), or Ctrl+C / close this window.",
+        "停止：管理员在用户菜单中点击“退出程序”，或按 Ctrl+C / 关闭此窗口。",
+    ]))
+
+
+def _stop_on_sigterm(server):
+    with contextlib.suppress(ValueError, AttributeError):  # not the main thread / no SIGTERM
+        signal.signal(signal.SIGTERM, lambda signum, frame: server.stop(delay=0))

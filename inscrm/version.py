@@ -10,3 +10,9 @@ def build_date():
     except ImportError:
         return None
     return BUILD_DATE
+
+
+def version_string():
+    """'InsCRM 0.1.0', with ' (built 2026-11-25)' in a built executable."""
+    built = build_date()
+    return f"InsCRM {__version__}" + (f" (built {built})" if built else "")
