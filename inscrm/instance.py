@@ -57,7 +57,7 @@ def url_for(host, port):
     return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
-def port_answers(host, port, timeout=0.5):
+def port_answers(host, port, timeout=0.25):
     """True when something accepts a TCP connection on host:port."""
     try:
         with socket.create_connection((probe_host(host), port), timeout=timeout):
