@@ -90,7 +90,7 @@ class InstanceLock:
 
     def acquire(self):
         """Take the lock; False when another live process holds it. Stale contents are replaced."""
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
         file = os.fdopen(fd, "r+b", buffering=0)
         try:
             _os_lock(file)

@@ -5,6 +5,7 @@ child process never re-runs the app, and somewhere for output to go when a windo
 no console (sys.stdout and sys.stderr are None there).
 """
 
+import logging
 import multiprocessing
 import os
 import sys
@@ -50,7 +51,18 @@ def main(argv=None):
     try:
         cli_main(["serve"] if double_click else argv)
     except SystemExit as exc:
-        # A double-clicked console closes at once: keep an error readable until Enter.
-        if double_click and frozen() and exc.code and sys.stdin and sys.stdin.isatty():
-            input("Press Enter to close. 按回车键关闭。")
+        _pause_on_error(double_click, exc.code)
         raise
+    except Exception as exc:  # never a traceback for the user: one line here, details in the log
+        if logging.getLogger().handlers:  # the data directory's log is open
+            logging.getLogger("inscrm").exception("unexpected error")
+        print(f"InsCRM stopped after an unexpected error: {exc!r} "
+              "(details in logs/inscrm.log of the data directory)", file=sys.stderr)
+        _pause_on_error(double_click, 1)
+        sys.exit(1)
+
+
+def _pause_on_error(double_click, code):
+    """A double-clicked console closes at once: keep an error readable until Enter."""
+    if double_click and frozen() and code and sys.stdin is not None and sys.stdin.isatty():
+        input("Press Enter to close. 按回车键关闭。")

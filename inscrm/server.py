@@ -69,7 +69,7 @@ class Server:
         try:
             self.waitress.run()
         finally:
-            self.waitress.task_dispatcher.shutdown(cancel_pending=False, timeout=10)
+            self.waitress.task_dispatcher.shutdown(timeout=10)
 
     def stop(self, delay=0.5):
         """Stop soon: after `delay`, so the page that asked for it is delivered first."""

@@ -290,3 +290,17 @@ def test_output_in_a_legacy_code_page_never_fails(tmp_path):
         launcher.tolerate_any_text([stream])
         stream.write("InsCRM 正在运行\n")
     assert (tmp_path / "out.txt").read_text(encoding="utf-8") == "InsCRM 正在运行\n"
+
+
+def test_an_unexpected_error_is_one_line_not_a_traceback(monkeypatch, capsys):
+    from inscrm import cli, launcher
+
+    def broken(argv):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(cli, "main", broken)
+    with pytest.raises(SystemExit) as done:
+        launcher.main(["backup"])
+    err = capsys.readouterr().err
+    assert done.value.code == 1
+    assert "disk on fire" in err and "Traceback" not in err and err.count("\n") == 1
