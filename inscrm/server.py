@@ -153,7 +153,7 @@ def _announce(url, root):
         f"InsCRM 正在运行：{url}",
         f"Data 数据目录: {root}",
         "To stop it: Quit in the user menu (administrator), or Ctrl+C / close this window.",
-        "停止：管理员在用户菜单中点击“退出程序”，或按 Ctrl+C / 关闭此窗口。",
+        "停止：管理员在用户菜单中点击“关闭程序”，或按 Ctrl+C / 关闭此窗口。",
     ]))
 
 
