@@ -87,9 +87,18 @@ class Server:
         wasyncore.close_all(self.waitress._map, ignore_all=True)
 
 
-def startup_backup(app):
-    """A backup on each start (reason "startup"), in the background so serving starts at once."""
-    from inscrm.backup import backup
+def startup_backup(app, started):
+    """A backup on each start (reason "startup"), in the background so serving starts at once.
+
+    Skipped when this start has already written one (the day's first, or before a migration):
+    a large database need not be copied twice in a row.
+    """
+    from inscrm.backup import backup, list_backups
+
+    newest = next(iter(list_backups(app.config["BACKUPS"])), None)
+    if newest is not None and newest.stat().st_mtime >= started:
+        log.info("this start already wrote %s", newest.name)
+        return None
 
     def worker():
         try:
@@ -128,18 +137,20 @@ def run(data_dir, host, port, open_browser=True, threads=8):
             click.echo("Opened it in the browser. 已在浏览器中打开。")
         return
     try:
+        started = time.time()
         app = make_app(str(root))
         token = instance.new_token()
         server = Server(instance.IdentityMiddleware(app, token), host, port, threads)
         lock.publish(host, server.port, token)
         app.extensions[SERVER_EXTENSION] = server
-        backup_thread = startup_backup(app)
+        backup_thread = startup_backup(app, started)
         _stop_on_sigterm(server)
         _announce(server.url, root)
         if open_browser:
             open_browser_when_ready(server.url)
         server.run()
-        backup_thread.join()
+        if backup_thread is not None:
+            backup_thread.join()
         log.info("stopped")
         click.echo("InsCRM has stopped. InsCRM 已停止。")
     finally:

@@ -159,7 +159,7 @@ def check_database(data):
         check(db.execute("PRAGMA integrity_check").fetchone()[0] == "ok", "damaged database")
     finally:
         db.close()
-    check(list((data / "backups").glob("*-startup.db")), "no start-up backup")
+    check(list((data / "backups").glob("*-daily.db")), "no backup on the first start")
     check((data / "logs" / "inscrm.log").stat().st_size > 0, "no log written")
 
 
@@ -185,6 +185,7 @@ def start_after_crash(exe, data, port, cwd):
                                     token_from="/login")
     check(status == 200 and "/login" not in final, "cannot sign in after the restart")
     quit_app(run, browser, data)
+    check(list((data / "backups").glob("*-startup.db")), "no backup on a later start")
     return seconds
 
 

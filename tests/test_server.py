@@ -194,6 +194,9 @@ def test_a_double_click_serves_the_setup_page_and_opens_the_browser(
     launch.proc.send_signal(signal.SIGTERM)
     assert launch.wait(timeout=30) == 0
     assert (data / "inscrm.db").exists() and (data / "logs" / "inscrm.log").exists()
+    # The day's first backup was written by this start, so no second copy right after it.
+    backups = sorted(p.name.rsplit("-", 1)[1] for p in (data / "backups").glob("*.db"))
+    assert backups == ["daily.db"]
 
 
 class FakeServer:
