@@ -84,22 +84,30 @@ class InstanceLock:
         self.path = Path(root) / LOCK_NAME
         self._file = None
 
-    @property
-    def held(self):
-        return self._file is not None
-
     def acquire(self):
         """Take the lock; False when another live process holds it. Stale contents are replaced."""
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
-        file = os.fdopen(fd, "r+b", buffering=0)
-        try:
-            _os_lock(file)
-        except OSError:
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
+            file = os.fdopen(fd, "r+b", buffering=0)
+            try:
+                _os_lock(file)
+            except OSError:
+                file.close()
+                return False
+            if self._still_the_lock_file(file):
+                break
+            # The holder removed the file between our open and our lock: lock the new one.
+            _os_unlock(file)
             file.close()
-            return False
         self._file = file
         self._write({"pid": os.getpid(), "started": time.time()})
         return True
+
+    def _still_the_lock_file(self, file):
+        try:
+            return os.path.samestat(os.fstat(file.fileno()), os.stat(self.path))
+        except OSError:
+            return False
 
     def publish(self, host, port, token):
         """Tell later launches where this instance answers and how it identifies itself."""
@@ -120,12 +128,16 @@ class InstanceLock:
         file, self._file = self._file, None
         file.seek(0)
         file.truncate()
+        if os.name != "nt":  # removed while still locked, so no one locks a file on its way out
+            with contextlib.suppress(OSError):
+                self.path.unlink()
         _os_unlock(file)
         file.close()
-        # Another launch may have the file open for a moment (Windows refuses then): harmless,
-        # an empty unlocked file is a stale lock like any other.
-        with contextlib.suppress(OSError):
-            self.path.unlink()
+        if os.name == "nt":
+            # Windows refuses while another launch has the file open for a moment: harmless,
+            # an empty unlocked file is a stale lock like any other.
+            with contextlib.suppress(OSError):
+                self.path.unlink()
 
     def read(self):
         """What the lock file says ({} when absent, empty or being written)."""

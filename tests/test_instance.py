@@ -82,6 +82,24 @@ def test_a_lock_left_by_a_crashed_process_is_replaced(tmp_path):
     lock.release()
 
 
+def test_a_lock_file_removed_while_being_locked_is_not_the_one_kept(tmp_path, monkeypatch):
+    real_lock, calls = instance._os_lock, []
+
+    def holder_leaves_meanwhile(file):
+        calls.append(file.fileno())
+        if len(calls) == 1:  # the previous holder removes the file between our open and lock
+            os.unlink(tmp_path / instance.LOCK_NAME)
+        real_lock(file)
+
+    monkeypatch.setattr(instance, "_os_lock", holder_leaves_meanwhile)
+    lock = instance.InstanceLock(tmp_path)
+    assert lock.acquire()
+    assert len(calls) == 2  # it locked the new file, not the removed one
+    assert lock.read()["pid"] == os.getpid()
+    assert not instance.InstanceLock(tmp_path).acquire()
+    lock.release()
+
+
 def test_garbage_in_the_lock_file_is_a_stale_lock(tmp_path):
     (tmp_path / instance.LOCK_NAME).write_bytes(b"\x00{not json")
     lock = instance.InstanceLock(tmp_path)
