@@ -104,6 +104,13 @@ def signed_in(url, username="admin", password=PASSWORD):
     return opener, token
 
 
+def wait_for(condition, timeout=30):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
 def init_data_dir(path):
     from tests.conftest import Runner
 
@@ -159,6 +166,7 @@ def test_a_crash_leaves_no_lock_that_blocks_the_next_start(tmp_path, launches):
     first = Launch(tmp_path, "serve", "--no-browser", "--data-dir", str(data), "--port", str(port))
     launches.append(first)
     first.url()
+    wait_for(lambda: list((data / "backups").glob("*-startup.db")))  # written in the background
     first.proc.kill()
     first.wait()
     assert (data / "inscrm.lock").exists()  # the crash left it behind
@@ -183,9 +191,7 @@ def test_a_double_click_serves_the_setup_page_and_opens_the_browser(
     launch = Launch(tmp_path, env={**env, "INSCRM_DATA_DIR": str(data)})  # no arguments
     launches.append(launch)
     url = launch.url()
-    deadline = time.monotonic() + 30
-    while not (opened.exists() and opened.read_text()) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: opened.exists() and opened.read_text())
     assert opened.read_text().split() == [url]
     with urllib.request.urlopen(url, timeout=10) as response:
         assert response.geturl().endswith("/setup")
@@ -307,3 +313,22 @@ def test_an_unexpected_error_is_one_line_not_a_traceback(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert done.value.code == 1
     assert "disk on fire" in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_two_launches_at_once_make_one_server(tmp_path, launches):
+    data = tmp_path / "data"
+    init_data_dir(data)
+    pair = [Launch(tmp_path, "serve", "--no-browser", "--data-dir", str(data), "--port",
+                   str(free_port())) for _ in range(2)]
+    launches.extend(pair)
+    deadline = time.monotonic() + 60
+    while all(launch.proc.poll() is None for launch in pair) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    finished = [launch for launch in pair if launch.proc.poll() is not None]
+    serving = [launch for launch in pair if launch.proc.poll() is None]
+    assert len(finished) == 1 and len(serving) == 1, [launch.output for launch in pair]
+    url = serving[0].url()
+    assert finished[0].wait() == 0
+    assert f"already running at {url}" in finished[0].output
+    serving[0].proc.send_signal(signal.SIGTERM)
+    assert serving[0].wait(timeout=30) == 0
