@@ -132,8 +132,7 @@ def run(data_dir, host, port, open_browser=True, threads=8):
             "end it (Task Manager on Windows) and start again") from None
     if running:
         click.echo(f"InsCRM is already running at {running} (data: {root}).")
-        if open_browser:
-            webbrowser.open(running)
+        if open_browser and webbrowser.open(running):
             click.echo("Opened it in the browser. 已在浏览器中打开。")
         return
     try:
