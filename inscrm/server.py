@@ -87,27 +87,34 @@ class Server:
         wasyncore.close_all(self.waitress._map, ignore_all=True)
 
 
-def startup_backup(app, started):
-    """A backup on each start (reason "startup"), in the background so serving starts at once.
+def start_up_in_background(app, started):
+    """The start-up tasks (the daily backup…) and a backup on each start (reason "startup"),
+    in the background: a large database must not keep the first page waiting.
 
-    Skipped when this start has already written one (the day's first, or before a migration):
-    a large database need not be copied twice in a row.
+    The start-up backup is skipped when this start has already written one (the day's first,
+    or before a migration): a large database need not be copied twice in a row.
     """
+    from inscrm import startup
     from inscrm.backup import backup, list_backups
-
-    newest = next(iter(list_backups(app.config["BACKUPS"])), None)
-    if newest is not None and newest.stat().st_mtime >= started:
-        log.info("this start already wrote %s", newest.name)
-        return None
+    from inscrm.models import db
 
     def worker():
         try:
-            path = backup(app.config["DATABASE"], app.config["BACKUPS"], "startup")
-            log.info("start-up backup written to %s", path)
+            with app.app_context():
+                startup.run(app)
+            newest = next(iter(list_backups(app.config["BACKUPS"])), None)
+            if newest is not None and newest.stat().st_mtime >= started:
+                log.info("this start already wrote %s", newest.name)
+            else:
+                path = backup(app.config["DATABASE"], app.config["BACKUPS"], "startup")
+                log.info("start-up backup written to %s", path)
         except Exception:  # a failed backup must not stop the app; it is in the log
-            log.exception("start-up backup failed")
+            log.exception("start-up work failed")
+        finally:
+            if not db.is_closed():
+                db.close()
 
-    thread = threading.Thread(target=worker, name="startup-backup")
+    thread = threading.Thread(target=worker, name="start-up")
     thread.start()
     return thread
 
@@ -137,19 +144,18 @@ def run(data_dir, host, port, open_browser=True, threads=8):
         return
     try:
         started = time.time()
-        app = make_app(str(root))
+        app = make_app(str(root), STARTUP_TASKS=False)  # run below, in the background
         token = instance.new_token()
         server = Server(instance.IdentityMiddleware(app, token), host, port, threads)
         lock.publish(host, server.port, token)
         app.extensions[SERVER_EXTENSION] = server
-        backup_thread = startup_backup(app, started)
+        background = start_up_in_background(app, started)
         _stop_on_sigterm(server)
         _announce(server.url, root)
         if open_browser:
             open_browser_when_ready(server.url)
         server.run()
-        if backup_thread is not None:
-            backup_thread.join()
+        background.join()
         log.info("stopped")
         click.echo("InsCRM has stopped. InsCRM 已停止。")
     finally:
