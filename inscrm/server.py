@@ -114,7 +114,8 @@ def start_up_in_background(app, started):
             if not db.is_closed():
                 db.close()
 
-    thread = threading.Thread(target=worker, name="start-up")
+    # A daemon, joined on a normal stop; a second Ctrl+C abandons it (only a .part file is left).
+    thread = threading.Thread(target=worker, name="start-up", daemon=True)
     thread.start()
     return thread
 
@@ -131,8 +132,8 @@ def run(data_dir, host, port, open_browser=True, threads=8):
     lock = instance.InstanceLock(root)
     try:
         running = instance.claim_or_find(lock, on_wait=lambda info: click.echo(
-            f"InsCRM is starting with this data directory (pid {info.get('pid', '?')}); "
-            "waiting for it to answer…"))
+            f"Another InsCRM (pid {info.get('pid', '?')}) is starting or stopping with this "
+            "data directory; waiting for it…"))
     except instance.InstanceStuck as exc:
         raise click.ClickException(
             f"another InsCRM (pid {exc.info.get('pid', '?')}) holds {root} but does not answer; "
