@@ -36,7 +36,7 @@ def create_app(test_config=None):
         BABEL_DEFAULT_LOCALE="zh",
         BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
         MAX_CONTENT_LENGTH=200 * 1024 * 1024,  # imports of large core-system extracts
-        STARTUP_TASKS=True,  # daily backup and the like; tests switch them off
+        STARTUP_TASKS=False,  # daily backup, classification…: `serve` runs them itself
     )
     app.config.from_envvar("INSCRM_SETTINGS", silent=True)
     app.config.update(config)

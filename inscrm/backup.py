@@ -4,7 +4,7 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 
-KEEP_AUTOMATIC = 20  # automatic backups (start-up, daily) kept per reason; others are kept
+KEEP_AUTOMATIC = 7  # automatic backups (start-up, daily) kept per reason; others are kept
 
 
 class BackupError(Exception):
