@@ -68,7 +68,7 @@ class Demo:
     def __init__(self, seed, today, stamp):
         self.rng = random.Random(seed)
         self.today = today
-        self.ident = Identities(self.rng, today)
+        self.ident = Identities(self.rng)
         self.tables = SimpleNamespace(**{name: Table(model, columns, stamp)
                                          for name, model, columns in TABLES})
         self.policy_serial = self.claim_serial = self.core_refs = 0

@@ -51,9 +51,8 @@ def uids(n):
 class Identities:
     """Draws people, firms and vehicles, remembering the unique numbers already handed out."""
 
-    def __init__(self, rng, today):
+    def __init__(self, rng):
         self.rng = rng
-        self.today = today
         self.seen = set()
         self.surname = Picker(words.SURNAMES, words.SURNAME_WEIGHTS)
         self.car = Picker(words.CARS, words.CAR_WEIGHTS)
