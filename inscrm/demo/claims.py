@@ -126,12 +126,14 @@ def _blacklist_losses(rng, facts, today):
     count = rng.randint(3, 5)
     first = max(window + dt.timedelta(days=30), min(p.start for p in facts))
     span = max(1, (today - dt.timedelta(days=3) - first).days)
+    weights = [rng.uniform(0.5, 1.5) for _ in range(count)]
+    amounts = [int(total * w / sum(weights)) for w in weights]
+    amounts[0] += total - sum(amounts)
     losses = []
-    for share in range(count):
+    for amount in amounts:
         date = first + dt.timedelta(days=rng.randint(0, span))
         policy = _covering(facts, date) or facts[-1]
         date = max(date, policy.start)
-        amount = total // count + (total % count if share == 0 else 0)
         status = "open" if rng.random() < 0.3 else "closed"
         losses.append(Loss(policy, date, amount, rng.choice(FREQUENCY[policy.product][1]),
                            status, rng.random() < 0.2))

@@ -24,7 +24,7 @@ IN_FORCE = ("standard", "quality", "key", "blacklist")
 
 INDIVIDUAL_PROFILES = Picker(
     ("floating", "intent", "lapsed", "competitor", "cancelled", "standard", "quality", "blacklist"),
-    (20.5, 6, 9, 4, 1, 35, 23, 0.7),
+    (21, 6, 9, 4, 1, 34, 22.5, 0.7),
 )
 CORPORATE_PROFILES = Picker(
     ("floating", "intent", "lapsed", "competitor", "cancelled", "standard", "quality", "key"),
@@ -92,7 +92,7 @@ def choose(demo, kind):
             person.credit = "bad"
     elif profile == "quality":
         person.variant = "claim_free" if rng.random() < 0.75 else "low_loss"
-    if profile in ("standard", "lapsed", "competitor") and rng.random() < 0.016:
+    if profile in ("standard", "lapsed", "competitor") and rng.random() < 0.013:
         person.blacklist_reason = BLACKLIST_REASONS(rng)
     elif profile in ("standard", "quality") and rng.random() < 0.004:
         person.lifted_reason = BLACKLIST_REASONS(rng)

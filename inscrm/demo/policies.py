@@ -85,7 +85,7 @@ def _truck(demo):
     rng = demo.rng
     model, price, compulsory = rng.choice(words.TRUCKS)
     return Item([["交强险", int(compulsory.replace(".", "")), 20_000_000],
-                 ["商业车险", cents(rng, 6_000, 15_000), (price + 2_000_000) * 100]],
+                 ["商业车险", cents(rng, 6_000, 12_000), (price + 2_000_000) * 100]],
                 (model, price, rng.random() < 0.05, True))
 
 
