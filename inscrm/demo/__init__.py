@@ -14,7 +14,7 @@ import random
 from types import SimpleNamespace
 
 from inscrm import schema
-from inscrm.demo import claims, contacts, customers, policies, staff
+from inscrm.demo import claims, contacts, people, policies, staff
 from inscrm.demo.bulk import Table, indexes_rebuilt
 from inscrm.demo.identity import Identities, Picker
 from inscrm.models import (
@@ -128,7 +128,7 @@ def generate(customers, seed=1, today=None):
 
 
 def _intermediaries(demo, count):
-    found = customers.intermediaries(demo, count)
+    found = people.intermediaries(demo, count)
     # business is spread Zipf-like: a few busy intermediaries (over the key channel premium),
     # a long tail of small ones
     agencies = [row_id for kind, row_id in found if kind != "broker"]
@@ -140,13 +140,13 @@ def _intermediaries(demo, count):
 
 def _customer(demo):
     kind = "corporate" if demo.rng.random() < CORPORATE_SHARE else "individual"
-    person = customers.choose(demo, kind)
+    person = people.choose(demo, kind)
     items = policies.plan(demo, person)
-    if person.profile in customers.INSURED:
+    if person.profile in people.INSURED:
         facts = policies.write_policies(demo, person, items)
         claims.write_claims(demo, person, facts)
     else:
         policies.write_records(demo, person, items)
     last_contact = contacts.write_activities(demo, person)
-    name, id_number = customers.customer_row(demo, person, last_contact)
+    name, id_number = people.customer_row(demo, person, last_contact)
     contacts.write_blacklist(demo, person, name, id_number)

@@ -8,8 +8,8 @@ floating ones at most a cold call, or an intent too old to count.
 import datetime as dt
 
 from inscrm.demo import words
-from inscrm.demo.customers import IN_FORCE
 from inscrm.demo.identity import Picker
+from inscrm.demo.people import IN_FORCE
 
 KINDS = Picker(("call", "visit", "message", "service", "complaint"), (45, 25, 15, 12, 3))
 COLD_KINDS = Picker(("call", "visit", "message"), (60, 30, 10))

@@ -12,8 +12,8 @@ import math
 from dataclasses import dataclass
 
 from inscrm.demo import words
-from inscrm.demo.customers import IN_FORCE
 from inscrm.demo.identity import Picker
+from inscrm.demo.people import IN_FORCE
 
 DAY = dt.timedelta(days=1)
 CODES = {"交强险": "JQ", "商业车险": "SY", "企业财产险": "QC", "公众责任险": "GZ", "意外险": "YW",
