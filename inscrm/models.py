@@ -378,7 +378,7 @@ class Task(SyncModel):
     title = CharField(default="")
     due_date = DateField()
     status = CharField(max_length=16, default="open")
-    origin = CharField(max_length=32, default="manual")  # the rule that made it, or manual
+    rule = CharField(max_length=32, default="manual")  # the rule that made it, or manual
     dedupe_key = CharField(null=True, unique=True)  # a rule makes each task once
     note = TextField(default="")
     done_at = DateTimeField(null=True)

@@ -8,7 +8,7 @@ itself (so no write path can be missed), and refuse deletes (synced rows become 
 
 import time
 
-from peewee import SqliteDatabase, TextField
+from peewee import CharField, SqliteDatabase, TextField
 from playhouse.migrate import SqliteMigrator, migrate
 
 from inscrm.ids import uuid7
@@ -30,15 +30,26 @@ class SchemaError(Exception):
 
 def _v2_contact_channels(migrator):
     """Version 2: e-mail and WeChat beside the phone numbers."""
-    return [
+    migrate(
         migrator.add_column("customer", "email", TextField(null=True)),
         migrator.add_column("customer", "wechat", TextField(null=True)),
-    ]
+    )
 
 
-# Ordered steps: version -> function(migrator) returning playhouse.migrate operations.
+def _v3_task_rule(migrator):
+    """Version 3: the rule that made a task is `task.rule`; `task.origin` is the owning site,
+    as on every synced table."""
+    migrate(
+        migrator.rename_column("task", "origin", "rule"),
+        migrator.add_column("task", "origin", CharField(max_length=16, null=True)),
+    )
+    db.execute_sql("UPDATE task SET origin = (SELECT site FROM sync_clock)")
+
+
+# Ordered steps: version -> function(migrator) that upgrades from the version before.
 MIGRATIONS = {
     2: _v2_contact_channels,
+    3: _v3_task_rule,
 }
 LATEST = max(MIGRATIONS, default=1)
 
@@ -75,7 +86,7 @@ def ensure_schema(backup=None):
         else:
             migrator = SqliteMigrator(db.obj)
             for step in range(version + 1, LATEST + 1):
-                migrate(*MIGRATIONS[step](migrator))
+                MIGRATIONS[step](migrator)
                 Meta.set_value("schema_version", step)
             db.create_tables(MODELS, safe=True)  # tables new since that version
         install_sync_triggers()

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from inscrm import create_app
-from inscrm.models import Customer, Meta, Policy, User, db
+from inscrm.models import Customer, Meta, Policy, Task, User, db
 from inscrm.schema import LATEST, SchemaError
 
 V1_DUMP = Path(__file__).parent / "data" / "schema_v1.sql"
@@ -41,6 +41,9 @@ def test_old_database_is_backed_up_then_upgraded_with_nothing_lost(tmp_path):
         customer.save()
         assert Policy.get().premium == 6230  # cents in the old file, yuan now
         assert User.get(User.username == "wang").name == "王芳"
+        task = Task.get()  # version 3: the task's rule moved out of the sync origin column
+        assert (task.rule, task.origin) == ("renewal_30", "JX01")
+        assert task.title == "续保提醒 PDAA2019330400000001"
     backups = list((data / "backups").glob("*-migration.db"))
     assert len(backups) == 1
     old = sqlite3.connect(backups[0])

@@ -119,6 +119,12 @@ def init_data_dir(path):
     assert result.exit_code == 0, result.output
 
 
+def start_backups(data):
+    """The backups written at start-up: the day's first start writes the daily one."""
+    backups = data / "backups"
+    return [*backups.glob("*-startup.db"), *backups.glob("*-daily.db")]
+
+
 def test_a_second_launch_opens_the_browser_at_the_first_and_quit_stops_it(
         tmp_path, launches, recorder):
     data = tmp_path / "data"
@@ -156,7 +162,7 @@ def test_a_second_launch_opens_the_browser_at_the_first_and_quit_stops_it(
     assert db.execute("SELECT username FROM audit_log WHERE action = 'app_quit'").fetchall() == [
         ("admin",)]
     db.close()
-    assert len(list((data / "backups").glob("*-startup.db"))) == 1
+    assert len(start_backups(data)) == 1
 
 
 def test_a_crash_leaves_no_lock_that_blocks_the_next_start(tmp_path, launches):
@@ -166,7 +172,7 @@ def test_a_crash_leaves_no_lock_that_blocks_the_next_start(tmp_path, launches):
     first = Launch(tmp_path, "serve", "--no-browser", "--data-dir", str(data), "--port", str(port))
     launches.append(first)
     first.url()
-    wait_for(lambda: list((data / "backups").glob("*-startup.db")))  # written in the background
+    wait_for(lambda: start_backups(data))  # written in the background
     first.proc.kill()
     first.wait()
     assert (data / "inscrm.lock").exists()  # the crash left it behind
@@ -181,7 +187,7 @@ def test_a_crash_leaves_no_lock_that_blocks_the_next_start(tmp_path, launches):
     again.proc.send_signal(signal.SIGTERM)  # a clean stop, as Ctrl+C is
     assert again.wait(timeout=30) == 0, again.output
     assert not (data / "inscrm.lock").exists()
-    assert len(list((data / "backups").glob("*-startup.db"))) == 2
+    assert len(start_backups(data)) == 2
 
 
 def test_a_double_click_serves_the_setup_page_and_opens_the_browser(
