@@ -121,10 +121,13 @@ def _register_request_hooks(app):
 
 
 def _register_blueprints(app):
-    from inscrm.views import auth, home
+    from inscrm.views import auth, care, home, quote, service
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
+    app.register_blueprint(care.bp)
+    app.register_blueprint(quote.bp)
+    app.register_blueprint(service.bp)
 
 
 def _register_template_helpers(app):

@@ -34,7 +34,12 @@ from inscrm.validators import (
     parse_uscc,
 )
 
-RATIO = Decimal("0.0001")
+ACTIONS = {
+    "accept": N_("Accept"),
+    "accept_discount": N_("Accept with a discount"),
+    "refer": N_("Refer to the branch manager"),
+    "decline": N_("Decline"),
+}
 
 
 def parse_query(text):
@@ -97,7 +102,8 @@ class Check:
 
 
 def _ratio(incurred, premium):
-    return (incurred / premium).quantize(RATIO) if premium else None
+    """Σ incurred / Σ premium, unrounded (Decimal to 28 digits): compared with the limit as is."""
+    return incurred / premium if premium else None
 
 
 def figures(customer, as_of):
@@ -173,8 +179,8 @@ def advise(people, entries, values=None):
                   "params": {"ratio": _pct(primary.loss_ratio_12m), "limit": _pct(limit)}}
         return {"action": "refer", "discount_max": None, "reasons": [reason]}
     setting = advice_for.get(primary.customer.segment) or {"action": "accept"}
-    return _advice(setting, [{"msg": N_("segment: %(segment)s"),
-                              "params": {"segment": primary.customer.segment}}])
+    return _advice(setting, [{"msg": N_("as the settings advise for this segment"),
+                              "params": {}}])
 
 
 def _advice(setting, reasons):
@@ -185,7 +191,8 @@ def _advice(setting, reasons):
 
 
 def _pct(ratio):
-    return f"{ratio * 100:.1f}%"
+    """182.5%, 100.001%: enough places that a ratio just over its limit reads as over it."""
+    return f"{(ratio * 100).quantize(Decimal('0.001')).normalize():f}%"
 
 
 def check(text, user=None, as_of=None, ip=""):

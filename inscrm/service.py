@@ -16,6 +16,7 @@ from peewee import JOIN, Case, chunked, fn
 from inscrm import rules, schema
 from inscrm.ids import uuid7
 from inscrm.models import SEGMENTS, Activity, Customer, Task, Township, User, db, now
+from inscrm.quote import ACTIONS
 from inscrm.validators import N_, Invalid
 
 PLAN_KINDS = ("message", "call", "visit")
@@ -262,9 +263,6 @@ def _overdue(base, segment, plan, cutoff):
 
 # --- settings ----------------------------------------------------------------------------------
 
-ACTIONS = ("accept", "accept_discount", "refer", "decline")
-
-
 def parse_settings(form):
     """Service plans and quote advice from the settings form; raises Invalid naming the field.
 
@@ -296,6 +294,26 @@ def parse_settings(form):
         "service_task_lead_days": _whole(form.get("lead_days"), 0, 365,
                                          N_("Tasks appear days ahead")),
     }
+
+
+def form_values(values):
+    """The settings form's fields for the rules in force (the inverse of parse_settings)."""
+    fields = {"refer_loss_ratio": _as_percent(values["quote_refer_loss_ratio"]),
+              "lead_days": str(values["service_task_lead_days"])}
+    for seg in SEGMENTS:
+        plan = values["service_plans"].get(seg) or {}
+        advice = values["quote_recommendations"].get(seg) or {"action": "accept"}
+        fields.update({
+            f"plan_kind_{seg}": plan.get("kind", ""), f"plan_days_{seg}": str(plan.get("days", "")),
+            f"action_{seg}": advice["action"],
+            f"discount_{seg}": _as_percent(advice["discount_max"])
+            if advice.get("discount_max") is not None else "",
+        })
+    return fields
+
+
+def _as_percent(fraction):
+    return f"{(Decimal(str(fraction)) * 100).normalize():f}"
 
 
 def _whole(value, low, high, field):

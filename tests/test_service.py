@@ -138,7 +138,7 @@ def test_compliance_per_segment_and_account_manager_with_the_overdue_list(ctx):
     contact(on_plan, "visit", TODAY - dt.timedelta(days=90))  # exactly on the edge: on plan
     late = make_customer(segment="key", manager=li, name="乙")
     contact(late, "visit", TODAY - dt.timedelta(days=91))
-    never = make_customer(segment="key", manager=wang, name="丙")
+    make_customer(segment="key", manager=wang, name="丙")  # never contacted
     q1 = make_customer(segment="quality", manager=wang, name="丁")
     contact(q1, "call", TODAY - dt.timedelta(days=10))
     make_customer(segment="standard", manager=wang)
