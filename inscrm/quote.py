@@ -46,7 +46,8 @@ def parse_query(text):
     """("plate" | "id_number", clean value) from what was typed; raises Invalid when malformed.
 
     A plate starts with a province character; 18 characters are a resident ID number or a
-    unified social credit code (checked); anything else is another document's number.
+    unified social credit code (checked); 16 to 20 digits are a mistyped resident ID number;
+    anything else is another document's number.
     """
     value = (text or "").strip().upper()
     if not value:
@@ -64,6 +65,8 @@ def parse_query(text):
             except Invalid:
                 raise as_resident_id from None
         return "id_number", parse_uscc(value)
+    if re.fullmatch(r"\d{16,19}X?", value):  # a resident ID number with a digit too many or few
+        raise Invalid(N_("A resident ID number has 17 digits and a digit or X."))
     return "id_number", parse_id_number("other", value)
 
 
@@ -216,3 +219,41 @@ def check(text, user=None, as_of=None, ip=""):
         )
     return result
 
+
+
+def lines(result, translate):
+    """The check as plain text lines (the CLI), in the language of `translate`."""
+    from inscrm.formatting import money, percent
+    from inscrm.labels import label
+    from inscrm.reasons import describe
+
+    kind = translate(N_("Licence plate")) if result.kind == "plate" else translate(N_("ID number"))
+    if result.known:
+        out = [f"{kind} {result.shown}: " + translate(N_("known to us, %(num)s customer(s)"))
+               % {"num": len(result.people)}]
+    else:
+        out = [f"{kind} {result.shown}: " + translate(N_("not known to us"))]
+    for person in result.people:
+        c = person.customer
+        out.append(f"  {c.name} [{translate(label('segment', c.segment))}] "
+                   f"{describe(c.segment_reason, translate)}".rstrip())
+        out.append("    " + translate(N_(
+            "policies %(policies)s (%(in_force)s in force), premium %(premium)s; claims "
+            "%(claims)s, incurred %(incurred)s; loss ratio %(ratio)s, 12 months %(ratio_12m)s "
+            "(%(claims_12m)s claims)")) % {
+            "policies": person.policies, "in_force": person.in_force,
+            "premium": money(person.premium), "claims": person.claims,
+            "incurred": money(person.incurred), "ratio": percent(person.loss_ratio),
+            "ratio_12m": percent(person.loss_ratio_12m), "claims_12m": person.claims_12m})
+    for entry in result.entries:
+        out.append("  " + translate(N_("BLACKLIST: %(reason)s, reported %(date)s by %(unit)s"))
+                   % {"reason": translate(label("blacklist_reason", entry.reason)),
+                      "date": entry.reported_on.isoformat(), "unit": entry.unit or "—"})
+    advice = result.advice
+    action = translate(ACTIONS[advice["action"]])
+    if advice["discount_max"] is not None:
+        action += ", " + translate(N_("up to %(discount)s")) % {
+            "discount": percent(advice["discount_max"])}
+    out.append(translate(N_("Advice (advisory only): %(action)s — %(why)s"))
+               % {"action": action, "why": describe(advice["reasons"], translate)})
+    return out

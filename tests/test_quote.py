@@ -33,7 +33,7 @@ def test_parse_query_checks_resident_ids_and_credit_codes():
     for bad, words in [("", "Type an ID number"), (number[:17] + "0" if number[17] != "0"
                                                    else number[:17] + "1", "check digit"),
                        ("浙12345", "licence plate"), ("91330402MA2B3C4D5Z", "credit code"),
-                       ("a b", "5 to 32")]:
+                       ("a b", "5 to 32"), (number[:17], "17 digits")]:
         with pytest.raises(Invalid, match=words):
             quote.parse_query(bad)
 
