@@ -79,8 +79,9 @@ def _planned(segment, plan):
     )
 
 
-def _open_service_tasks():
-    return Task.select(Task.customer).where(
+def _open_service_tasks(*fields):
+    """Open tasks made by the service plans (selecting `fields`, default the customer)."""
+    return Task.select(*(fields or [Task.customer])).where(
         Task.kind == "service", Task.origin == "service_plan", Task.status == "open", ~Task.deleted
     )
 
@@ -154,10 +155,9 @@ def close_contacted_service_tasks():
             )
         )
         ids += [
-            task_id for (task_id,) in Task.select(Task.id)
+            task_id for (task_id,) in _open_service_tasks(Task.id)
             .join(Customer, on=(Task.customer == Customer.id))
-            .where(Task.id.in_(_open_service_tasks().select(Task.id)), _in_segment(segment),
-                   fn.EXISTS(contacted))
+            .where(_in_segment(segment), fn.EXISTS(contacted))
             .tuples()
         ]
     return _set_status(ids, "done")
@@ -167,10 +167,9 @@ def cancel_unplanned_service_tasks():
     """Cancel open service tasks of customers whose segment no longer has a plan."""
     planned = list(plans())
     ids = [
-        task_id for (task_id,) in Task.select(Task.id)
+        task_id for (task_id,) in _open_service_tasks(Task.id)
         .join(Customer, on=(Task.customer == Customer.id))
-        .where(Task.id.in_(_open_service_tasks().select(Task.id)),
-               Customer.segment.not_in(planned) | Customer.deleted
+        .where(Customer.segment.not_in(planned) | Customer.deleted
                | Customer.merged_into.is_null(False))
         .tuples()
     ]
