@@ -102,7 +102,9 @@ def refusal(customer):
 
 
 def check_new_policy(customer, user, override_reason=None, ip="", policy_no=""):
-    """Let a new policy through, or raise Blocked (or Invalid for a refused override).
+    """Let a new policy of ours through, or raise Blocked (or Invalid for a refused override).
+
+    (A competitor's policy recorded for a prospect writes no business: callers skip the guard.)
 
     With no blacklist hit this returns None. On a hit it raises Blocked unless `user` is a
     branch manager or administrator and gives a written `override_reason`; the override is then
