@@ -75,3 +75,21 @@ def test_an_agent_sees_only_their_customers(client, app):
     body = client.get("/care", query_string={"from": "2026-12-31", "to": "2026-12-31"}).get_data(
         as_text=True)
     assert "我的" in body and "别人的" not in body
+
+
+def test_the_care_list_in_a_real_browser(page, app):
+    from tests.conftest import browser_login
+
+    with app.app_context():
+        make_customer(name="张三", segment="key", id_number=resident_id("19801231", serial=11))
+    browser_login(page)
+    page.click("nav >> text=关怀")
+    page.fill("input[name=from]", "2026-12-30")
+    page.fill("input[name=to]", "2027-01-02")
+    page.click("button:has-text('显示')")
+    page.locator("#care-list").get_by_role("cell", name="张三", exact=True).wait_for()
+    assert "2026-12-31" in page.locator("#care-list").inner_text()
+    assert "from=2026-12-30" in page.url
+    with page.expect_download() as download:
+        page.click("text=下载短信群发用的 CSV")
+    assert download.value.suggested_filename == "care-2026-12-30-2027-01-02.csv"
