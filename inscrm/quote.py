@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from inscrm import guard, rules
+from inscrm.formatting import money, percent
+from inscrm.labels import label
 from inscrm.models import (
     SEGMENTS,
     AuditLog,
@@ -23,6 +25,7 @@ from inscrm.models import (
     db,
     money_sum,
 )
+from inscrm.reasons import describe
 from inscrm.validators import (
     N_,
     PROVINCES,
@@ -223,10 +226,6 @@ def check(text, user=None, as_of=None, ip=""):
 
 def lines(result, translate):
     """The check as plain text lines (the CLI), in the language of `translate`."""
-    from inscrm.formatting import money, percent
-    from inscrm.labels import label
-    from inscrm.reasons import describe
-
     kind = translate(N_("Licence plate")) if result.kind == "plate" else translate(N_("ID number"))
     if result.known:
         out = [f"{kind} {result.shown}: " + translate(N_("known to us, %(num)s customer(s)"))
