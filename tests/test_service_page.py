@@ -88,3 +88,19 @@ def test_inscrm_service_generate_as_a_new_user_would(runner, app):
     with app.app_context():
         assert Task.get(Task.customer == customer).status == "done"
     assert runner("service", "generate", "--today", "2026-13-01").exit_code == 2
+
+
+def test_the_pages_read_in_english_too(client, app):
+    from tests.helpers import post
+
+    with app.app_context():
+        make_customer(name="Zhang", segment="key", birth_date=dt.date(1980, 12, 31))
+    login(client)
+    post(client, "/language", data={"lang": "en", "next": "/"})
+    assert "Plan compliance" in client.get("/reports/service").get_data(as_text=True)
+    assert "Service plans and quote advice" in client.get("/settings/service").get_data(
+        as_text=True)
+    care = client.get("/care", query_string={"from": "2026-12-31", "to": "2026-12-31"})
+    assert "Birthday" in care.get_data(as_text=True)
+    quote = client.get("/quote", query_string={"q": "浙F00001"}).get_data(as_text=True)
+    assert "Advice, for reference only" in quote and "Not known to us" in quote
