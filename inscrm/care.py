@@ -130,9 +130,11 @@ def message(occasion, who, years=None, signature=""):
 
 def _rows(customers):
     """The care segments' customers with what the lists need, in one query."""
+    cared_for = Customer.select(Customer.id).where(Customer.segment.in_(CARE_SEGMENTS))
     first_policy = (
         Policy.ours()
         .select(Policy.customer.alias("customer_id"), fn.MIN(Policy.start_date).alias("start"))
+        .where(Policy.customer.in_(cared_for))
         .group_by(Policy.customer)
         .alias("first_policy")
     )
