@@ -140,8 +140,10 @@ def _insert_tasks(rows):
 def close_contacted_service_tasks():
     """Mark done the open service tasks whose customer has had a fitting contact since.
 
-    "Since" is a contact dated on or after the day the task was made, or logged after it was
-    made (a visit of yesterday written up today counts). Returns how many were closed.
+    "Since" means dated after the task's due date less the plan's days: newer than the contact
+    the task was made from (any contact in that interval, for a customer never contacted). So a
+    visit of yesterday written up today counts, and an old contact imported later does not.
+    Returns how many were closed.
     """
     ids = []
     for segment, plan in plans().items():
@@ -150,8 +152,7 @@ def close_contacted_service_tasks():
             .where(
                 Activity.customer == Task.customer, ~Activity.deleted,
                 Activity.kind.in_(contact_kinds(plan["kind"])),
-                (Activity.date >= fn.DATE(Task.created_at))
-                | (Activity.created_at >= Task.created_at),
+                Activity.date > _days_before(Task.due_date, int(plan["days"])),
             )
         )
         ids += [
@@ -161,6 +162,11 @@ def close_contacted_service_tasks():
             .tuples()
         ]
     return _set_status(ids, "done")
+
+
+def _days_before(date_column, days):
+    """date_column - days in SQL (SQLite's date(); on PostgreSQL this is `column - days`)."""
+    return fn.DATE(date_column, f"-{days} days")
 
 
 def cancel_unplanned_service_tasks():

@@ -113,6 +113,19 @@ def test_a_visit_written_up_after_the_task_counts_even_dated_the_day_before(ctx)
     assert service.generate_service_tasks(TODAY) == {"created": 0, "done": 1, "cancelled": 0}
 
 
+def test_an_old_contact_imported_later_does_not_close_the_task(ctx):
+    customer = make_customer(segment="key")
+    contact(customer, "visit", TODAY - dt.timedelta(days=100))
+    service.generate_service_tasks(TODAY)
+    [task] = open_tasks()
+    assert task.due_date == TODAY - dt.timedelta(days=10)
+    contact(customer, "visit", TODAY - dt.timedelta(days=300))  # from an import of old contacts
+    contact(customer, "visit", TODAY - dt.timedelta(days=100))  # the same day again
+    assert service.close_contacted_service_tasks() == 0
+    contact(customer, "visit", TODAY - dt.timedelta(days=99))  # newer: closes
+    assert service.close_contacted_service_tasks() == 1
+
+
 def test_a_customer_leaving_the_planned_segments_has_the_task_cancelled(ctx):
     customer = make_customer(segment="quality")
     service.generate_service_tasks(TODAY)
