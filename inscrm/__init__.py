@@ -121,11 +121,10 @@ def _register_request_hooks(app):
 
 
 def _register_blueprints(app):
-    from inscrm.views import auth, home, system
+    from inscrm.views import auth, care, home, quote, service, system
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(home.bp)
-    app.register_blueprint(system.bp)
+    for area in (auth, home, system, care, quote, service):
+        app.register_blueprint(area.bp)
 
 
 def _register_template_helpers(app):

@@ -230,6 +230,46 @@ def user_list(app):
         click.echo(f"{row.username}\t{row.role}\t{row.name}{state}")
 
 
+@cli.command()
+@click.argument("id_or_plate")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Figures as of this date (default: today).")
+@with_app
+def check(app, id_or_plate, as_of):
+    """Quote check: what we know about an ID number or plate, and the advisory advice."""
+    from inscrm import quote
+    from inscrm.validators import Invalid
+
+    require_site()
+    try:
+        result = quote.check(id_or_plate, as_of=as_of.date() if as_of else None)
+    except Invalid as exc:
+        raise click.BadParameter(str(exc), param_hint="ID_OR_PLATE") from None
+    for line in quote.lines(result, lambda message: message):
+        click.echo(line)
+
+
+@cli.group()
+def service():
+    """Service plans per segment."""
+
+
+@service.command("generate")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Make the tasks as of this date (default: today).")
+@with_app
+def service_generate(app, today):
+    """Close the service tasks whose contact was logged and make the ones now due."""
+    import datetime as dt
+
+    from inscrm.service import generate_service_tasks
+
+    require_site()
+    counts = generate_service_tasks(today.date() if today else dt.date.today())
+    click.echo("service tasks: {created} created, {done} done, {cancelled} cancelled "
+               "(customers who left the planned segments)".format(**counts))
+
+
 def main(argv=None):
     """Entry point: one line per error, exit 2 for bad arguments, 1 for refused operations."""
     try:

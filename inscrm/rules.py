@@ -25,6 +25,27 @@ DEFAULTS = {
     "prospect_intent_days": 365,
     # blacklist quota per reporting unit and year (the paper's minimum)
     "blacklist_quota": 5,
+    # service plans per segment (inscrm.service): how an account manager keeps in touch, and
+    # how often; null = no plan (standard customers get their renewal contacts only)
+    "service_plans": {
+        "key": {"kind": "visit", "days": 90},
+        "quality": {"kind": "call", "days": 180},
+        "standard": None,
+        "prospect": None,
+        "floating": None,
+        "blacklist": None,
+    },
+    "service_task_lead_days": 14,  # service tasks appear this many days before they are due
+    # the quote check's advice per segment (inscrm.quote); discount_max is a fraction
+    "quote_recommendations": {
+        "key": {"action": "accept_discount", "discount_max": "0.15"},
+        "quality": {"action": "accept_discount", "discount_max": "0.10"},
+        "standard": {"action": "accept"},
+        "prospect": {"action": "accept"},
+        "floating": {"action": "accept"},
+        "blacklist": {"action": "decline"},
+    },
+    "quote_refer_loss_ratio": "1.00",  # 12-month loss ratio above this: refer to the manager
 }
 
 
