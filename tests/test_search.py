@@ -138,3 +138,13 @@ def test_a_malformed_cursor_is_ignored():
     assert search.decode_cursor("not json") is None
     assert search.decode_cursor(json.dumps(["a", "b"])) is None
     assert search.decode_cursor(json.dumps(["张", 5])) == ("张", 5)
+
+
+def test_bulk_loads_pause_the_index_and_rebuild_it(ctx):
+    make_customer(name="韩梅梅")
+    with search.name_index_paused():
+        make_customer(name="韩小明")
+        assert names(find("韩")) == ["韩梅梅"]  # not indexed while paused
+    assert names(find("韩")) == ["韩小明", "韩梅梅"]
+    make_customer(name="韩三")  # the triggers are back
+    assert len(find("韩").customers) == 3
