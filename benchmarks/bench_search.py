@@ -39,7 +39,7 @@ def build(data_dir, customers, seed):
 
 def samples(rnd, n):
     """n queries of each kind, drawn from the data."""
-    from inscrm.models import Customer, Policy, Township, Vehicle
+    from inscrm.models import Customer, Policy, Vehicle
 
     def rows(model, columns, where=None, count=n):
         top = model.select(model.id).order_by(model.id.desc()).limit(1).scalar() or 0
@@ -61,8 +61,8 @@ def samples(rnd, n):
         return [name[i:i + length] for name in names[:n]
                 for i in [rnd.randrange(len(name) - length + 1)]]
 
-    towns = [t.id for t in Township.select(Township.id)]
-    segments = ["standard", "prospect", "floating", "quality", "key"]
+    placed = rows(Customer, [Customer.segment, Customer.township, Customer.manager],
+                  ~Customer.deleted, n * 2)
     return {
         "one-character surname": [{"text": name[0]} for name in people[:n]],
         "two-character substring": [{"text": t} for t in piece(2)],
@@ -75,8 +75,14 @@ def samples(rnd, n):
                                                 Vehicle.plate.is_null(False))],
         "policy number": [{"text": r[0]} for r in rows(Policy, [Policy.policy_no])],
         "filtered list (segment + township)": [
-            {"segment": rnd.choice(segments), "township": rnd.choice(towns) if towns else None}
-            for _ in range(n)],
+            {"segment": segment, "township": town} for segment, town, _m in placed][:n],
+        "filtered list (account manager, by premium)": [
+            {"manager": manager, "sort": "premium"} for _s, _t, manager in placed if manager][:n],
+        "agent: own customers, no text": [
+            {"as_user": manager} for _s, _t, manager in placed if manager][:n],
+        "agent: one-character surname (own customers)": [
+            {"text": name[0], "as_user": manager}
+            for name, (_s, _t, manager) in zip(people, placed, strict=False) if manager][:n],
     }
 
 
@@ -88,13 +94,15 @@ def measure(app, queries):
 
     admin = User.select().where(User.role == "admin").order_by(User.id).first()
     client = app.test_client()
-    with client.session_transaction() as session:
-        session["user_id"] = admin.id
     search_ms, view_ms, matches = [], [], []
     for spec in queries:
+        spec = dict(spec)
+        user = User.get_by_id(spec.pop("as_user")) if "as_user" in spec else admin
+        with client.session_transaction() as session:
+            session["user_id"] = user.id
         query = search.Query(**spec)
         started = time.perf_counter()
-        page = search.search(admin, query)
+        page = search.search(user, query)
         search_ms.append((time.perf_counter() - started) * 1000)
         matches.append(page.count)
         url = "/customers?" + urlencode({("q" if k == "text" else k): v

@@ -14,7 +14,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from peewee import Tuple, fn
+from peewee import SQL, Tuple, fn
 
 from inscrm.models import (
     CUSTOMER_KINDS,
@@ -68,9 +68,20 @@ _TRIGGERS = [
     f"(SELECT gram FROM ({_grams_sql('OLD')})); "
     "INSERT OR IGNORE INTO name_gram (gram, name, customer_id) "
     f"{_grams_sql('NEW', 'NOT NEW.deleted')}; END",
-    # sort keys of the customer list
+    # sort keys of the customer list, and the common filters in sort order; partial (live rows
+    # only), so counting and paging a filtered list reads the index, not the rows
     "CREATE INDEX IF NOT EXISTS customer_annual_premium_id ON customer (annual_premium, id)",
     "CREATE INDEX IF NOT EXISTS customer_last_contact_id ON customer (last_contact_date, id)",
+    "CREATE INDEX IF NOT EXISTS customer_live_town_segment_name "
+    "ON customer (township_id, segment, name, deleted) WHERE NOT deleted",
+    "CREATE INDEX IF NOT EXISTS customer_assigned_manager_name "
+    "ON customer (manager_id, name, deleted) WHERE NOT deleted AND manager_id IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS customer_assigned_manager_premium "
+    "ON customer (manager_id, annual_premium, deleted) "
+    "WHERE NOT deleted AND manager_id IS NOT NULL",
+    # an account manager's second part: the unassigned customers of their towns
+    "CREATE INDEX IF NOT EXISTS customer_live_town_manager_name "
+    "ON customer (township_id, manager_id, name, deleted) WHERE NOT deleted",
 ]
 
 
@@ -228,8 +239,33 @@ def _number_ids(text):
     return union
 
 
-def _filtered(base, user, query):
-    scoped = Customer.visible_to(user) if base is None else base
+def _scopes(user):
+    """The customers a user may see as disjoint parts, each served by its own index (one OR
+    would make SQLite read and sort every row of the scope). The same rule as
+    `Customer.visible_to`: an agent's own customers, and the unassigned ones of their towns."""
+    if user.role != "agent":
+        return [None]
+    towns = Township.select(Township.id).where(Township.manager == user)
+    return [Customer.manager == user, Customer.manager.is_null() & Customer.township.in_(towns)]
+
+
+def _collected(candidates):
+    """The candidate ids in a temporary table of this connection, so the count and page queries
+    of every part probe one keyed set instead of each building its own ("+ 0" in the caller
+    keeps the planner from starting from it)."""
+    db.execute_sql("CREATE TEMP TABLE IF NOT EXISTS search_candidate (id INTEGER PRIMARY KEY)")
+    db.execute_sql("DELETE FROM temp.search_candidate")
+    sql, params = candidates.sql()
+    db.execute_sql(f"INSERT OR IGNORE INTO temp.search_candidate (id) {sql}", params)
+    return SQL("(SELECT id FROM temp.search_candidate)")
+
+
+def _python_key(value, customer_id):
+    """The SQL order in Python, NULL dates last when descending."""
+    return (value is not None, value if value is not None else "", customer_id)
+
+
+def _filtered(scoped, query):
     if query.segment:
         scoped = scoped.where(Customer.segment == query.segment)
     if query.township:
@@ -295,33 +331,45 @@ def search(user, query, cursor=None, limit=PAGE_SIZE):
         else:
             candidates = _number_ids(text)
 
-    by_gram = gram_condition is not None and query.sort == "name"
-    if by_gram:  # walk the name index in name order: no sort, stops after one page
-        base = (Customer.visible_to(user).join(NameGram, on=(NameGram.customer_id == Customer.id))
-                .where(gram_condition))
+    key, descending, raw_value = _sort_key(query, by_gram := (
+        gram_condition is not None and query.sort == "name" and _unscoped(user, query)))
+    if by_gram:
+        # Unfiltered: walk the name index in name order (no sort, stops after one page), and
+        # count on it alone (tombstones leave the name index).
+        parts = [Customer.live().join(NameGram, on=(NameGram.customer_id == Customer.id))
+                 .where(gram_condition)]
+        count = (NameGram.select(NameGram.customer_id).where(gram_condition)
+                 .limit(COUNT_CAP + 1).count())
     else:
-        base = Customer.visible_to(user)
+        # A scope or filters: the planner starts from the narrowest customer index.
         if gram_condition is not None:
             candidates = NameGram.select(NameGram.customer_id).where(gram_condition)
         if candidates is not None:
             # numbers match a handful of customers: fetch them once, not in every query
             ids = [row[0] for row in candidates.limit(COUNT_CAP + 1).tuples()]
-            base = base.where(Customer.id.in_(ids if len(ids) <= COUNT_CAP else candidates))
-    base = _filtered(base, user, query)
+            if len(ids) <= COUNT_CAP:
+                candidates = Customer.id.in_(ids)
+            else:  # many (a common surname): collected once, probed by every part's query
+                candidates = (Customer.id + 0).in_(_collected(candidates))
+        parts = []
+        for scope in _scopes(user):
+            part = Customer.live() if scope is None else Customer.live().where(scope)
+            if candidates is not None:
+                part = part.where(candidates)
+            parts.append(_filtered(part, query))
+        count = sum(part.select(Customer.id).order_by().limit(COUNT_CAP + 1).count()
+                    for part in parts)
 
-    if gram_condition is not None and _unscoped(user, query):
-        # tombstones leave the name index, so with no filter the index alone counts
-        count = (NameGram.select(NameGram.customer_id).where(gram_condition)
-                 .limit(COUNT_CAP + 1).count())
-    else:
-        count = base.select(Customer.id).order_by().limit(COUNT_CAP + 1).count()
-    key, descending, raw_value = _sort_key(query, by_gram)
     tiebreak = NameGram.customer_id if by_gram else Customer.id
-    rows = base
-    if cursor is not None:
-        rows = rows.where(_after(key, tiebreak, descending, cursor))
     order = (key.desc(), tiebreak.desc()) if descending else (key, tiebreak)
-    customers = list(rows.select(*_LISTED).order_by(*order).limit(limit + 1))
+    customers = []
+    for part in parts:
+        if cursor is not None:
+            part = part.where(_after(key, tiebreak, descending, cursor))
+        customers.extend(list(part.select(*_LISTED).order_by(*order).limit(limit + 1)))
+    if len(parts) > 1:  # merge the parts' pages in the same order
+        customers.sort(key=lambda c: _python_key(raw_value(c), c.id), reverse=descending)
+        customers = customers[:limit + 1]
     next_cursor = None
     if len(customers) > limit:
         customers = customers[:limit]

@@ -86,14 +86,19 @@ def test_name_index_follows_renames_tombstones_and_rebuilds(people):
     assert names(find("建国")) == sorted(["欧阳建国", "嘉兴建国汽车销售有限公司", "王建国"])
 
 
-def test_keyset_pages_walk_every_match_once_in_every_sort(ctx):
+@pytest.mark.parametrize("role", ["admin", "agent"])
+def test_keyset_pages_walk_every_match_once_in_every_sort(ctx, role):
+    agent = make_user(role="agent")
+    town = make_township(manager=agent)
     for n in range(23):
-        customer = make_customer(name=f"陈{n:02d}")
+        # an agent's scope comes in two parts (own, unassigned in own towns), merged per page
+        customer = make_customer(name=f"陈{n:02d}", township=town,
+                                 manager=agent if n % 2 else None)
         Customer.update(
             annual_premium=Decimal(n % 5) * 1000,
             last_contact_date=None if n % 3 == 0 else dt.date(2025, 1, 1 + n % 4),
         ).where(Customer.id == customer.id).execute()
-    admin = User.get(User.username == "admin")
+    admin = User.get(User.username == "admin") if role == "admin" else agent
     for sort in search.SORTS:
         for text in ("陈", ""):
             seen, cursor = [], None
@@ -148,3 +153,18 @@ def test_bulk_loads_pause_the_index_and_rebuild_it(ctx):
     assert names(find("韩")) == ["韩小明", "韩梅梅"]
     make_customer(name="韩三")  # the triggers are back
     assert len(find("韩").customers) == 3
+
+
+def test_an_agents_common_surname_goes_through_the_collected_set(ctx, monkeypatch):
+    monkeypatch.setattr(search, "COUNT_CAP", 3)
+    agent = make_user(role="agent")
+    town = make_township(manager=agent)
+    for n in range(5):
+        make_customer(name=f"何{n}", manager=agent)
+        make_customer(name=f"何{n}甲", manager=None, township=town)
+        make_customer(name=f"何{n}乙", manager=make_user(role="agent"))
+    page = find("何", user=agent)
+    assert page.capped and page.count == 3
+    assert names(page) == sorted(f"何{n}{s}" for n in range(5) for s in ("", "甲"))
+    page = find("何", user=agent, sort="premium")
+    assert len(page.customers) == 10
