@@ -68,20 +68,20 @@ _TRIGGERS = [
     f"(SELECT gram FROM ({_grams_sql('OLD')})); "
     "INSERT OR IGNORE INTO name_gram (gram, name, customer_id) "
     f"{_grams_sql('NEW', 'NOT NEW.deleted')}; END",
-    # sort keys of the customer list, and the common filters in sort order; partial (live rows
-    # only), so counting and paging a filtered list reads the index, not the rows
+    # sort keys of the customer list, and the common filters in sort order (id named, so ties
+    # need no sort; deleted last, so counting reads the index, not the rows)
     "CREATE INDEX IF NOT EXISTS customer_annual_premium_id ON customer (annual_premium, id)",
     "CREATE INDEX IF NOT EXISTS customer_last_contact_id ON customer (last_contact_date, id)",
     "CREATE INDEX IF NOT EXISTS customer_live_town_segment_name "
-    "ON customer (township_id, segment, name, deleted) WHERE NOT deleted",
+    "ON customer (township_id, segment, name, id, deleted) WHERE NOT deleted",
     "CREATE INDEX IF NOT EXISTS customer_assigned_manager_name "
-    "ON customer (manager_id, name, deleted) WHERE NOT deleted AND manager_id IS NOT NULL",
+    "ON customer (manager_id, name, id, deleted) WHERE NOT deleted AND manager_id IS NOT NULL",
     "CREATE INDEX IF NOT EXISTS customer_assigned_manager_premium "
-    "ON customer (manager_id, annual_premium, deleted) "
+    "ON customer (manager_id, annual_premium, id, deleted) "
     "WHERE NOT deleted AND manager_id IS NOT NULL",
     # an account manager's second part: the unassigned customers of their towns
     "CREATE INDEX IF NOT EXISTS customer_live_town_manager_name "
-    "ON customer (township_id, manager_id, name, deleted) WHERE NOT deleted",
+    "ON customer (township_id, manager_id, name, id, deleted) WHERE NOT deleted",
 ]
 
 
@@ -349,6 +349,8 @@ def search(user, query, cursor=None, limit=PAGE_SIZE):
             ids = [row[0] for row in candidates.limit(COUNT_CAP + 1).tuples()]
             if len(ids) <= COUNT_CAP:
                 candidates = Customer.id.in_(ids)
+            elif _unscoped(user, query):  # many, and nothing narrower: start from them
+                candidates = Customer.id.in_(_collected(candidates))
             else:  # many (a common surname): collected once, probed by every part's query
                 candidates = (Customer.id + 0).in_(_collected(candidates))
         parts = []
