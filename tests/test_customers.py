@@ -129,12 +129,15 @@ def test_an_agent_opening_another_agents_customer_gets_403(app, client):
         make_user("agent-a", role="agent")
         other = make_user("agent-b", role="agent")
         theirs = make_customer(name="别人的客户", manager=other)
+        policy = make_policy(theirs)
     login(client, "agent-a", "password-1")
     for path in (f"/customers/{theirs.id}", f"/customers/{theirs.id}/policies",
-                 f"/customers/{theirs.id}/edit", f"/customers/{theirs.id}/policy/new"):
+                 f"/customers/{theirs.id}/edit", f"/customers/{theirs.id}/policy/new",
+                 f"/policy/{policy.id}/edit"):
         assert client.get(path).status_code == 403, path
         assert client.get(path, headers=HX).status_code == 403, path
     assert post(client, f"/customers/{theirs.id}/activities", {"kind": "call"}).status_code == 403
+    assert post(client, f"/policy/{policy.id}/edit", {"policy_no": "X"}).status_code == 403
     _, listing = get(client, "/customers?q=别人")
     assert "别人的客户" not in listing
     assert client.get("/customers/999999").status_code == 404

@@ -262,3 +262,29 @@ def test_an_agents_new_customer_is_their_own(app, client):
     assert post(client, "/customers/new", good_customer()).status_code == 303
     with app.app_context():
         assert Customer.get().manager.username == "agent7"
+
+
+def test_every_form_as_page_and_as_fragment(app, logged_in):
+    with app.app_context():
+        customer = make_customer()
+        policy = make_policy(customer)
+        claim = Claim.create(claim_no="CL-9", policy=policy, customer=customer,
+                             loss_date=dt.date(2025, 2, 1))
+        vehicle = Vehicle.create(customer=customer, plate="浙F10001")
+        activity = Activity.create(customer=customer, kind="call", date=dt.date(2025, 2, 2))
+    paths = [
+        "/customers/new", f"/customers/{customer.id}/edit",
+        f"/customers/{customer.id}/policy/new", f"/policy/{policy.id}/edit",
+        f"/customers/{customer.id}/claim/new", f"/claim/{claim.id}/edit",
+        f"/customers/{customer.id}/vehicle/new", f"/vehicle/{vehicle.id}/edit",
+        f"/activities/{activity.id}/edit",
+    ]
+    for path in paths:
+        page = logged_in.get(path)
+        fragment = logged_in.get(path, headers=HX)
+        assert page.status_code == fragment.status_code == 200, path
+        assert "<html" in page.get_data(as_text=True), path
+        body = fragment.get_data(as_text=True)
+        assert "<html" not in body and 'class="card form-card"' in body, path
+        assert 'name="csrf_token"' in body, path
+    assert logged_in.get("/policy/99999/edit").status_code == 404
