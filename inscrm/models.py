@@ -15,6 +15,7 @@ from peewee import (
     BigIntegerField,
     BooleanField,
     CharField,
+    CompositeKey,
     DatabaseProxy,
     DateField,
     DateTimeField,
@@ -453,9 +454,31 @@ class AuditLog(SyncModel):
         )
 
 
+# --- derived data (local, rebuilt from the synced rows) ----------------------------------------
+
+
+class NameGram(BaseModel):
+    """Every one- and two-character piece of each live customer's name, with the name for
+    ordered scans: the index behind name search (kept by triggers, see inscrm.search)."""
+
+    gram = CharField(max_length=8)
+    name = CharField()
+    customer_id = IntegerField()
+
+    class Meta:
+        primary_key = CompositeKey("gram", "name", "customer_id")
+        without_rowid = True
+
+
+class GramPosition(BaseModel):
+    """The numbers 1..N, so triggers can cut a name into pieces without a CTE."""
+
+    n = IntegerField(primary_key=True)
+
+
 SYNCED_MODELS = [
     Branch, User, Township, Customer, CustomerRef, Vehicle, Policy, Claim, Activity, Task,
     BlacklistEntry, SegmentChange, RuleSettings, AuditLog,
 ]
-LOCAL_MODELS = [Meta, SyncClock, Site]
+LOCAL_MODELS = [Meta, SyncClock, Site, NameGram, GramPosition]
 MODELS = LOCAL_MODELS + SYNCED_MODELS

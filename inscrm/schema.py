@@ -90,6 +90,9 @@ def ensure_schema(backup=None):
                 Meta.set_value("schema_version", step)
             db.create_tables(MODELS, safe=True)  # tables new since that version
         install_sync_triggers()
+        from inscrm import search
+
+        search.install()  # the customer name index and its triggers
     return version, LATEST
 
 

@@ -1,0 +1,149 @@
+"""A customer's policies, claims, vehicles and contacts: checked from a form, saved, and the
+customer's caches refreshed. No Flask here."""
+
+import datetime as dt
+import re
+
+from inscrm.customers import after_change
+from inscrm.forms import Form
+from inscrm.models import (
+    ACTIVITY_KINDS,
+    CHANNELS,
+    CLAIM_STATUSES,
+    OUTCOMES,
+    Activity,
+    Claim,
+    Policy,
+    Vehicle,
+    db,
+)
+from inscrm.validators import N_, Invalid, check_period, parse_plate
+
+MANUAL = "manual"  # the source of records entered by hand (imports use their own)
+
+
+def _period(form, values, start, end, message=None):
+    if values.get(start) and values.get(end):
+        try:
+            check_period(values[start], values[end])
+        except Invalid as exc:
+            form.errors.setdefault(end, Invalid(message) if message else exc)
+
+
+def _unique(form, name, query, message):
+    if form.raw(name) and name not in form.errors and query.exists():
+        form.error(name, message)
+
+
+def _save(model, record, values, customer_id):
+    with db.atomic():
+        if record is None:
+            record = model.create(**values)
+        else:
+            for name, value in values.items():
+                setattr(record, name, value)
+            record.save()
+        after_change(customer_id)
+    return record
+
+
+def _others(model, record):
+    query = model.live()
+    return query if record is None else query.where(model.id != record.id)
+
+
+def save_policy(customer, data, policy=None):
+    """A new or changed policy of the customer (ours, or a competitor's), or Rejected."""
+    form = Form(data)
+    values = {
+        "policy_no": form.text("policy_no", required=True, max_length=64),
+        "product": form.text("product", max_length=64),
+        "channel": form.choice("channel", CHANNELS, default="direct"),
+        "insurer": form.text("insurer", max_length=64),
+        "premium": form.money("premium", required=True),
+        "sum_insured": form.money("sum_insured"),
+        "start_date": form.date("start_date", required=True),
+        "end_date": form.date("end_date", required=True),
+        "cancelled": form.flag("cancelled"),
+        "renewal_of": form.pick("renewal_of", _others(Policy, policy)
+                                .where(Policy.customer == customer), Policy),
+        "vehicle": form.pick("vehicle", Vehicle.live().where(Vehicle.customer == customer),
+                             Vehicle),
+    }
+    _period(form, values, "start_date", "end_date")
+    _unique(form, "policy_no", _others(Policy, policy).where(
+        Policy.policy_no == values["policy_no"]), N_("This policy number is recorded already."))
+    form.check()
+    if policy is None:
+        values.update(customer=customer, source=MANUAL)
+    return _save(Policy, policy, values, customer.id)
+
+
+def save_claim(customer, data, claim=None):
+    """A new or changed claim on one of the customer's policies, or Rejected."""
+    form = Form(data)
+    values = {
+        "claim_no": form.text("claim_no", required=True, max_length=64),
+        "policy": form.pick("policy", Policy.live().where(Policy.customer == customer), Policy,
+                            required=True),
+        "loss_date": form.date("loss_date", required=True),
+        "report_date": form.date("report_date"),
+        "paid": form.money("paid") or 0,
+        "reserve": form.money("reserve") or 0,
+        "status": form.choice("status", CLAIM_STATUSES, default="open"),
+        "cause": form.text("cause", max_length=200),
+        "fraud_suspected": form.flag("fraud_suspected"),
+    }
+    _period(form, values, "loss_date", "report_date",
+            N_("The report date is before the loss date."))
+    _unique(form, "claim_no", _others(Claim, claim).where(
+        Claim.claim_no == values["claim_no"]), N_("This claim number is recorded already."))
+    form.check()
+    if claim is None:
+        values.update(customer=customer, source=MANUAL)
+    return _save(Claim, claim, values, customer.id)
+
+
+def _vin(value):
+    vin = value.upper()
+    if not re.fullmatch(r"[A-HJ-NPR-Z0-9]{17}", vin):
+        raise Invalid(N_("A VIN has 17 letters and digits (no I, O or Q)."))
+    return vin
+
+
+def save_vehicle(customer, data, vehicle=None):
+    """A new or changed vehicle of the customer, or Rejected (a plate another customer has)."""
+    form = Form(data)
+    values = {
+        "plate": form.parsed("plate", parse_plate, required=True),
+        "vin": form.parsed("vin", _vin),
+        "brand_model": form.text("brand_model", max_length=64) or None,
+        "registered_on": form.date("registered_on"),
+    }
+    if values["plate"]:
+        found = _others(Vehicle, vehicle).where(Vehicle.plate == values["plate"]).first()
+        if found:
+            form.duplicate("plate", N_("A customer with this plate exists."), found.customer)
+    form.check()
+    if vehicle is None:
+        values["customer"] = customer
+    return _save(Vehicle, vehicle, values, customer.id)
+
+
+def save_activity(customer, data, user, activity=None, today=None):
+    """A logged contact (call, visit…) with its outcome and next action date, or Rejected."""
+    form = Form(data)
+    values = {
+        "kind": form.choice("kind", ACTIVITY_KINDS),
+        "outcome": form.choice("outcome", OUTCOMES, default="none"),
+        "notes": form.text("notes", max_length=2000),
+        "date": form.date("date") or (None if "date" in form.errors
+                                      else today or dt.date.today()),
+        "next_action_date": form.date("next_action_date"),
+    }
+    _period(form, values, "date", "next_action_date",
+            N_("The next action date is before the contact date."))
+    form.check()
+    if activity is None:
+        values.update(customer=customer, user=user)
+    return _save(Activity, activity, values, customer.id)

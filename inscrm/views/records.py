@@ -1,0 +1,116 @@
+"""A customer's policies, claims, vehicles and logged contacts: create and edit."""
+
+from flask import Blueprint, g, request, url_for
+
+from inscrm import records
+from inscrm.forms import Rejected
+from inscrm.models import (
+    ACTIVITY_KINDS,
+    CHANNELS,
+    CLAIM_STATUSES,
+    OUTCOMES,
+    Activity,
+    Claim,
+    Policy,
+    Vehicle,
+)
+from inscrm.views import get_customer, get_object_or_404, login_required, render
+from inscrm.views.customers import _to, as_form, render_section, translated
+
+bp = Blueprint("records", __name__)
+
+KINDS = {
+    "policy": (Policy, records.save_policy,
+               ("policy_no", "product", "channel", "insurer", "premium", "sum_insured",
+                "start_date", "end_date", "cancelled", "renewal_of", "vehicle")),
+    "claim": (Claim, records.save_claim,
+              ("claim_no", "policy", "loss_date", "report_date", "paid", "reserve", "status",
+               "cause", "fraud_suspected")),
+    "vehicle": (Vehicle, records.save_vehicle,
+                ("plate", "vin", "brand_model", "registered_on")),
+}
+ANY_KIND = "<any(policy, claim, vehicle):kind>"
+
+
+def _form_page(kind, customer, record, form, errors, duplicates):
+    fragment = f"records/_{kind}_form.html"
+    response = render(
+        "customers/page.html", fragment, body=fragment, customer=customer, record=record,
+        form=form, errors=errors, duplicates=duplicates, channels=CHANNELS,
+        statuses=CLAIM_STATUSES,
+        policies=list(Policy.live().where(Policy.customer == customer)
+                      .order_by(Policy.start_date.desc())),
+        vehicles=list(Vehicle.live().where(Vehicle.customer == customer).order_by(Vehicle.id)),
+    )
+    if errors:
+        response.status_code = 400
+    return response
+
+
+def _edit(kind, customer, record):
+    model, save, fields = KINDS[kind]
+    form = as_form(record, fields) if record else dict(request.args)
+    errors, duplicates = {}, {}
+    if request.method == "POST":
+        form = dict(request.form)
+        try:
+            save(customer, request.form, record)
+        except Rejected as exc:
+            errors, duplicates = translated(exc.errors), exc.duplicates
+        else:
+            return _to(url_for("customers.show", customer_id=customer.id))
+    return _form_page(kind, customer, record, form, errors, duplicates)
+
+
+@bp.route(f"/customers/<int:customer_id>/{ANY_KIND}/new", methods=["GET", "POST"])
+@login_required
+def new(customer_id, kind):
+    """Add a policy, claim or vehicle to a customer."""
+    return _edit(kind, get_customer(customer_id), None)
+
+
+@bp.route(f"/{ANY_KIND}/<int:record_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(kind, record_id):
+    """Change a policy, claim or vehicle (of a customer the user may see)."""
+    model = KINDS[kind][0]
+    record = get_object_or_404(model.live(), model.id == record_id)
+    return _edit(kind, get_customer(record.customer_id), record)
+
+
+@bp.route("/customers/<int:customer_id>/activities", methods=["POST"])
+@login_required
+def log_contact(customer_id):
+    """The quick "log a contact" form of the 360 page; answers with the timeline."""
+    customer = get_customer(customer_id)
+    try:
+        records.save_activity(customer, request.form, g.user)
+    except Rejected as exc:
+        return render_section(customer, "activities", status=400, form=dict(request.form),
+                              errors=translated(exc.errors))
+    return render_section(customer, "activities")
+
+
+@bp.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_activity(activity_id):
+    """Correct a logged contact."""
+    activity = get_object_or_404(Activity.live(), Activity.id == activity_id)
+    customer = get_customer(activity.customer_id)
+    form = as_form(activity, ("kind", "outcome", "date", "next_action_date", "notes"))
+    errors = {}
+    if request.method == "POST":
+        form = dict(request.form)
+        try:
+            records.save_activity(customer, request.form, g.user, activity)
+        except Rejected as exc:
+            errors = translated(exc.errors)
+        else:
+            return _to(url_for("customers.show", customer_id=customer.id))
+    fragment = "records/_activity_form.html"
+    response = render("customers/page.html", fragment, body=fragment, customer=customer,
+                      record=activity, form=form, errors=errors, kinds=ACTIVITY_KINDS,
+                      outcomes=OUTCOMES)
+    if errors:
+        response.status_code = 400
+    return response
