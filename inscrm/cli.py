@@ -209,6 +209,32 @@ def user_list(app):
         click.echo(f"{row.username}\t{row.role}\t{row.name}{state}")
 
 
+@cli.command()
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+              help="Evaluate as of this date, ignoring anything dated later (default: today).")
+@with_app
+@fail_on_invalid
+def classify(app, as_of):
+    """Re-evaluate every customer's segment; print the counts per segment and the time taken."""
+    import datetime as dt
+
+    from inscrm import segments
+    from inscrm.validators import Invalid, parse_date
+
+    require_site()
+    try:
+        day = parse_date(as_of) if as_of else dt.date.today()
+    except Invalid:
+        raise click.BadParameter(f"{as_of!r} is not a date (YYYY-MM-DD)",
+                                 param_hint="--as-of") from None
+    counts, changed, seconds = segments.classify_all(day)
+    for segment, n in counts.items():
+        click.echo(f"{segment}\t{n}")
+    click.echo(f"total\t{sum(counts.values())}")
+    click.echo(f"classified as of {day.isoformat()} in {seconds:.2f} s; "
+               f"{changed} customers changed")
+
+
 def main(argv=None):
     """Entry point: one line per error, exit 2 for bad arguments, 1 for refused operations."""
     try:
