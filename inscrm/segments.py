@@ -382,6 +382,14 @@ def segment_counts():
     return counts
 
 
+def change_rules(changes, user=None, note=""):
+    """Save new thresholds (versioned, audited) and re-evaluate everyone under them."""
+    row = rules.save(changes, user=user, note=note)
+    if changes:
+        classify_all()
+    return row
+
+
 def last_full_run():
     """The as-of date of the last full classification, or None."""
     value = Meta.get_value(LAST_FULL_RUN)
