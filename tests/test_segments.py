@@ -160,7 +160,7 @@ def test_declined_and_withdrawn_claims_count_nothing(ctx):
 @pytest.mark.parametrize("gap_days, expected", [(30, "quality"), (31, "standard")])
 def test_coverage_gap_threshold(ctx, gap_days, expected):
     customer = make_customer()
-    first = make_policy(customer, start=dt.date(2021, 6, 1), days=364)
+    first = make_policy(customer, start=dt.date(2021, 7, 15), days=364)
     make_policy(customer, start=first.end_date + dt.timedelta(days=gap_days), days=1300)
     assert segment_of(customer)[0] == expected
 
