@@ -282,3 +282,10 @@ def test_reclassify_evaluates_today(ctx):
     segments.reclassify(customer.id)
     row = Customer.get_by_id(customer.id)
     assert (row.segment, row.segment_date) == ("standard", dt.date.today())
+
+
+def test_a_declined_claim_does_not_end_the_claim_free_years(ctx):
+    customer = make_customer()
+    policy = make_policy(customer, start=dt.date(2020, 6, 1), days=365 * 6)
+    make_claim(policy, loss_date=D - dt.timedelta(days=30), reserve="9000.00", status="declined")
+    assert segment_of(customer) == ("quality", "5 years without a claim (≥ 3)")
