@@ -22,6 +22,14 @@ def segment_of(customer, as_of=D):
     return every.segment, describe(every.segment_reason, lambda m: m)
 
 
+def expect(customer, expected, hit, reason):
+    """The customer is in `expected`; when that is `hit`, with exactly this reason."""
+    segment, why = segment_of(customer)
+    assert segment == expected
+    if expected == hit:
+        assert why == reason
+
+
 def in_force(customer, premium="1000.00", start=dt.date(2025, 1, 1), **kw):
     return make_policy(customer, start=start, days=364, premium=premium, **kw)
 
@@ -30,10 +38,7 @@ def in_force(customer, premium="1000.00", start=dt.date(2025, 1, 1), **kw):
 def test_annual_premium_threshold(ctx, premium, expected):
     customer = make_customer()
     in_force(customer, premium)
-    segment, reason = segment_of(customer)
-    assert segment == expected
-    if expected == "key":
-        assert reason == "Annual premium ¥50,000.00 ≥ ¥50,000.00"
+    expect(customer, expected, "key", "Annual premium ¥50,000.00 ≥ ¥50,000.00")
 
 
 def test_annual_premium_adds_policies_that_started_within_365_days(ctx):
@@ -53,10 +58,7 @@ def test_intermediary_channel_premium_threshold(ctx, total, expected):
     first, second = make_customer(), make_customer()
     in_force(first, "400000.00", channel="agency", intermediary=agency)
     in_force(second, str(float(total) - 400000), channel="agency", intermediary=agency)
-    segment, reason = segment_of(agency)
-    assert segment == expected
-    if expected == "key":
-        assert reason == "Intermediary channel premium ¥500,000.00 ≥ ¥500,000.00"
+    expect(agency, expected, "key", "Intermediary channel premium ¥500,000.00 ≥ ¥500,000.00")
 
 
 def test_channel_premium_counts_only_for_intermediaries(ctx):
@@ -93,10 +95,7 @@ def test_claim_free_years_threshold(ctx, first_start, expected, years):
     customer = make_customer()
     policy = make_policy(customer, start=first_start, days=3 * 366, premium="1000.00")
     make_claim(policy, loss_date=first_start - dt.timedelta(days=1), paid="900.00")  # before
-    segment, reason = segment_of(customer)
-    assert segment == expected
-    if expected == "quality":
-        assert reason == f"{years} years without a claim (≥ 3)"
+    expect(customer, expected, "quality", f"{years} years without a claim (≥ 3)")
 
 
 @pytest.mark.parametrize("loss, expected", [
@@ -116,10 +115,7 @@ def test_cumulative_loss_ratio_threshold(ctx, incurred, expected):
     make_policy(customer, start=dt.date(2020, 1, 1), days=364, premium="2000.00", cancelled=True)
     make_claim(policies[-1], loss_date=D - dt.timedelta(days=10), paid="1000.00",
                reserve=str(float(incurred) - 1000))
-    segment, reason = segment_of(customer)
-    assert segment == expected
-    if expected == "quality":
-        assert reason == "Insured 3 years (≥ 3), cumulative loss ratio 30% ≤ 30%"
+    expect(customer, expected, "quality", "Insured 3 years (≥ 3), cumulative loss ratio 30% ≤ 30%")
 
 
 def test_no_premium_is_never_quality_by_loss_ratio(ctx):
@@ -141,10 +137,8 @@ def test_claims_in_twelve_months_and_loss_ratio(ctx, claims, total, expected):
     amounts[-1] = float(total) - sum(amounts[:-1])
     for i, amount in enumerate(amounts):
         make_claim(policy, loss_date=dt.date(2025, 2, 1 + i), paid=f"{amount:.2f}")
-    segment, reason = segment_of(customer)
-    assert segment == expected
-    if expected == "blacklist":
-        assert reason == "3 claims in the last 12 months, loss ratio 150.01% > 150%"
+    expect(customer, expected, "blacklist",
+           "3 claims in the last 12 months, loss ratio 150.01% > 150%")
 
 
 def test_declined_and_withdrawn_claims_count_nothing(ctx):

@@ -165,19 +165,26 @@ def report():
                  unit=unit)
 
 
+def _on_post(action):
+    """Run the domain action on a POST: (error message or None, HTTP status, done)."""
+    if request.method != "POST":
+        return None, 200, False
+    try:
+        action()
+    except Invalid as exc:
+        return _error(exc), 400, False
+    return None, 200, True
+
+
 @bp.route("/blacklist/<int:entry_id>/lift", methods=["GET", "POST"])
 @roles_required("manager")
 def lift(entry_id):
     """A manager lifts a blacklist entry, with a reason."""
     entry = get_object_or_404(BlacklistEntry.live(), BlacklistEntry.id == entry_id)
-    error, status = None, 200
-    if request.method == "POST":
-        try:
-            blacklist.lift(entry, request.form.get("reason"), g.user, client_ip())
-        except Invalid as exc:
-            error, status = _error(exc), 400
+    error, status, done = _on_post(
+        lambda: blacklist.lift(entry, request.form.get("reason"), g.user, client_ip()))
     return _show("segments/_lift_form.html", _("Lift a blacklist entry"), status, entry=entry,
-                 error=error, done=request.method == "POST" and error is None)
+                 error=error, done=done)
 
 
 @bp.route("/segments/customer/<int:customer_id>/exempt", methods=["GET", "POST"])
@@ -185,17 +192,15 @@ def lift(entry_id):
 def exempt(customer_id):
     """Exempt a customer from the automatic claims rule until a date."""
     customer = get_customer(customer_id, check_access=False)
-    error, status = None, 200
-    if request.method == "POST":
-        try:
-            text = (request.form.get("until") or "").strip()
-            until = parse_date(text) if text else None
-            blacklist.exempt(customer, until, request.form.get("reason"), g.user, client_ip())
-        except Invalid as exc:
-            error, status = _error(exc), 400
+
+    def save():
+        text = (request.form.get("until") or "").strip()
+        until = parse_date(text) if text else None
+        blacklist.exempt(customer, until, request.form.get("reason"), g.user, client_ip())
+
+    error, status, done = _on_post(save)
     return _show("segments/_exempt_form.html", _("Exemption from the claims rule"), status,
-                 customer=Customer.get_by_id(customer.id), error=error,
-                 done=request.method == "POST" and error is None)
+                 customer=Customer.get_by_id(customer.id), error=error, done=done)
 
 
 @bp.route("/segments/customer/<int:customer_id>/key", methods=["GET", "POST"])
@@ -203,13 +208,9 @@ def exempt(customer_id):
 def key(customer_id):
     """Designate a key customer by hand (or remove the designation)."""
     customer = get_customer(customer_id, check_access=False)
-    error, status = None, 200
-    if request.method == "POST":
-        try:
-            blacklist.designate_key(customer, request.form.get("designation"),
-                                    request.form.get("reason"), g.user, client_ip())
-        except Invalid as exc:
-            error, status = _error(exc), 400
+    error, status, done = _on_post(lambda: blacklist.designate_key(
+        customer, request.form.get("designation"), request.form.get("reason"), g.user,
+        client_ip()))
     return _show("segments/_key_form.html", _("Key customer designation"), status,
                  customer=Customer.get_by_id(customer.id), designations=KEY_DESIGNATIONS,
-                 error=error, done=request.method == "POST" and error is None)
+                 error=error, done=done)
