@@ -196,3 +196,32 @@ def test_matrix_counts_and_premium(ctx):
     totals = dict((flow, n) for flow, n, _ in segment_flows.flows(cells))
     assert totals["growth"] == growth["count"]
     assert late.id
+
+
+def test_badge_and_history_fragments_in_chinese(app, people):
+    from flask import render_template
+
+    with app.app_context():
+        segments.classify_all(TODAY + dt.timedelta(days=400))  # the policy has ended
+        customer = Customer.get_by_id(people)
+        changes = list(customer.segment_changes.order_by(SegmentChange.id))
+        with app.test_request_context():
+            badge = render_template("segments/_badge.html", customer=customer)
+            history = render_template("segments/_history.html", changes=changes)
+    assert "准客户" in badge and "当前无有效保单" in badge
+    assert f"评估于 {(TODAY + dt.timedelta(days=400)).isoformat()}" in badge
+    assert "重要客户" in history and "流失" in history and "¥62,400.00" in history
+
+
+def test_report_in_the_browser_swaps_the_form_for_the_result(app, page, people):
+    from tests.conftest import browser_login
+
+    browser_login(page, "claims", "password-1")
+    page.goto(f"/blacklist/report?customer={people}")
+    page.select_option("select[name=reason]", "catastrophe")
+    page.fill("input[name=unit]", "南湖营业部")
+    page.fill("textarea[name=evidence]", "台风预警后投保")
+    page.click("#report-form button.primary")
+    page.wait_for_selector("text=已列入黑名单")
+    assert "大灾前投保" in page.inner_text("#report-form")
+    assert page.url.endswith(f"/blacklist/report?customer={people}")  # swapped in place
