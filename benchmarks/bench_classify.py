@@ -19,13 +19,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from inscrm import create_app, segments  # noqa: E402
+from inscrm import create_app, segment_sql, segments  # noqa: E402
 from inscrm.models import db  # noqa: E402
 
 
 def floor_query(as_of):
     """The figures as one read-only SELECT (the same subqueries the engine materialises)."""
-    ctes = ",\n".join(f"{name} AS ({select})" for name, select in segments.figure_queries())
+    ctes = ",\n".join(f"{name} AS ({select})" for name, select in segment_sql.figure_queries())
     sql = f"""WITH {ctes}
         SELECT c.id, p.in_force, p.annual, p.premium_all, p.premium_12m, p.tender, p.run_start,
                p.latest_start, k.last_loss, k.incurred, k.claims_12m, k.incurred_12m,
@@ -36,7 +36,7 @@ def floor_query(as_of):
         LEFT JOIN seg_act a ON a.cid = c.id
         WHERE NOT c.deleted"""
     started = time.perf_counter()
-    rows = db.execute_sql(sql, segments.parameters(as_of)).fetchall()
+    rows = db.execute_sql(sql, segment_sql.parameters(as_of)).fetchall()
     return time.perf_counter() - started, len(rows)
 
 
