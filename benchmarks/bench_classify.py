@@ -27,17 +27,33 @@ def floor_query(as_of):
     """The figures as one read-only SELECT (the same subqueries the engine materialises)."""
     ctes = ",\n".join(f"{name} AS ({select})" for name, select in segment_sql.figure_queries())
     sql = f"""WITH {ctes}
-        SELECT c.id, p.in_force, p.annual, p.premium_all, p.premium_12m, p.tender, p.run_start,
+        SELECT c.id, p.in_force, p.annual, p.premium_all, p.premium_12m, p.tender, r.run_start,
                p.latest_start, k.last_loss, k.incurred, k.claims_12m, k.incurred_12m,
                ch.channel, bl.reason, a.intent_on
         FROM customer c
-        LEFT JOIN seg_pol p ON p.cid = c.id LEFT JOIN seg_clm k ON k.cid = c.id
+        LEFT JOIN seg_pol p ON p.cid = c.id LEFT JOIN seg_run r ON r.cid = c.id
+        LEFT JOIN seg_clm k ON k.cid = c.id
         LEFT JOIN seg_chan ch ON ch.cid = c.id LEFT JOIN seg_bl bl ON bl.cid = c.id
         LEFT JOIN seg_act a ON a.cid = c.id
         WHERE NOT c.deleted"""
-    started = time.perf_counter()
-    rows = db.execute_sql(sql, segment_sql.parameters(as_of)).fetchall()
-    return time.perf_counter() - started, len(rows)
+    with Timer() as timer:
+        rows = db.execute_sql(sql, segment_sql.parameters(as_of)).fetchall()
+    return timer, len(rows)
+
+
+class Timer:
+    """Wall-clock and CPU seconds of a block (SQLite runs in this process, so CPU counts it)."""
+
+    def __enter__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.perf_counter() - self.wall
+        self.cpu = time.process_time() - self.cpu
+
+    def __str__(self):
+        return f"{self.wall:.2f} s (CPU {self.cpu:.2f} s)"
 
 
 def count(table):
@@ -65,16 +81,15 @@ def main():
               f"{count('claim'):,} claims, {count('activity'):,} activities, "
               f"{count('blacklist_entry'):,} blacklist entries; as of {as_of}")
         floor, rows = floor_query(as_of)
-        print(f"floor (read-only figures query, {rows:,} rows): {floor:.2f} s")
-        counts, changed, first = segments.classify_all(as_of)
-        print(f"full run 1: {first:.2f} s, {changed:,} customers written "
-              f"({first / floor:.2f}× the floor)")
+        print(f"floor (read-only figures query, {rows:,} rows): {floor}")
+        for run in (1, 2):
+            with Timer() as timer:
+                counts, changed, _seconds = segments.classify_all(as_of)
+            print(f"full run {run}: {timer}, {changed:,} customers written "
+                  f"({timer.wall / floor.wall:.2f}× the floor; CPU {timer.cpu / floor.cpu:.2f}×)")
         print("segments: " + ", ".join(f"{s} {n:,}" for s, n in counts.items()))
-        _counts, changed, second = segments.classify_all(as_of)
-        print(f"full run 2: {second:.2f} s, {changed:,} customers written "
-              f"({second / floor:.2f}× the floor)")
         floor_again, _rows = floor_query(as_of)
-        print(f"floor again: {floor_again:.2f} s")
+        print(f"floor again: {floor_again}")
         ids = [r[0] for r in db.execute_sql("SELECT id FROM customer").fetchall()]
         times = []
         for customer_id in random.Random(1).sample(ids, min(args.samples, len(ids))):

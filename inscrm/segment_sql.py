@@ -117,13 +117,15 @@ def _only(column, ids):
 
 def figure_queries(ids=None):
     """(name, SELECT) pairs computing every per-customer figure as of :d — read-only."""
-    pol_rows = f"""
-        SELECT customer_id, id, start_date, end_date, cancelled, premium, channel,
-               MAX(CASE WHEN NOT cancelled THEN end_date END) OVER (
-                   PARTITION BY customer_id ORDER BY start_date, id
-                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+    # The continuous-cover run: a policy starts a new run when it begins more than :gap days
+    # after the latest end of the policies before it; the run covering D starts at the last such.
+    run_rows = f"""
+        SELECT customer_id, start_date,
+               MAX(end_date) OVER (PARTITION BY customer_id ORDER BY start_date, id
+                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
         FROM policy
-        WHERE insurer = '' AND NOT deleted AND start_date <= :d{_only('customer_id', ids)}"""
+        WHERE insurer = '' AND NOT deleted AND NOT cancelled
+          AND start_date <= :d{_only('customer_id', ids)}"""
     live = "NOT cancelled"
     in_force = f"{live} AND end_date >= :d"
     claim_rows = f"""
@@ -143,11 +145,15 @@ def figure_queries(ids=None):
                 SUM(CASE WHEN {live} THEN premium ELSE 0 END) AS premium_all,
                 SUM(CASE WHEN {live} AND end_date > :d365 THEN premium ELSE 0 END) AS premium_12m,
                 MAX(CASE WHEN {in_force} AND channel = 'tender' THEN premium END) AS tender,
-                MAX(CASE WHEN {live} AND (prev_end IS NULL
-                         OR julianday(start_date) - julianday(prev_end) > :gap)
-                    THEN start_date END) AS run_start,
                 MAX(start_date) AS latest_start
-            FROM ({pol_rows}) GROUP BY customer_id"""),
+            FROM policy
+            WHERE insurer = '' AND NOT deleted AND start_date <= :d{_only('customer_id', ids)}
+            GROUP BY customer_id"""),
+        ("seg_run", f"""
+            SELECT customer_id AS cid, MAX(start_date) AS run_start
+            FROM ({run_rows})
+            WHERE prev_end IS NULL OR julianday(start_date) - julianday(prev_end) > :gap
+            GROUP BY customer_id"""),
         ("seg_clm", f"""
             SELECT customer_id AS cid,
                 MAX(CASE WHEN status NOT IN {_NOT_PAID} THEN loss_date END) AS last_loss,
@@ -190,10 +196,10 @@ def decision_sql(ids):
         "(c.exempt_until IS NULL OR c.exempt_until < :d) "
         "AND coalesce(k.claims_12m, 0) >= :bl_claims "
         "AND k.incurred_12m * :bl_den > coalesce(p.premium_12m, 0) * :bl_num")
-    claim_free_since = ("CASE WHEN k.last_loss > p.run_start THEN k.last_loss "
-                        "ELSE p.run_start END")
+    claim_free_since = ("CASE WHEN k.last_loss > r.run_start THEN k.last_loss "
+                        "ELSE r.run_start END")
     claim_free = f"{_whole_years_sql(claim_free_since)} >= :claim_free_years"
-    tenure_ok = (f"{_whole_years_sql('p.run_start')} >= :tenure_years AND p.premium_all > 0 "
+    tenure_ok = (f"{_whole_years_sql('r.run_start')} >= :tenure_years AND p.premium_all > 0 "
                  "AND coalesce(k.incurred, 0) * :q_den <= p.premium_all * :q_num")
     quality = f"{in_force} AND c.credit IS NOT 'bad'"
     channel = "coalesce(c.intermediary_type, '') <> '' AND coalesce(ch.channel, 0) >= :key_channel"
@@ -226,7 +232,7 @@ def decision_sql(ids):
          _reason_sql("quality_claim_free", years=_whole_years_sql(claim_free_since),
                      threshold=":claim_free_years")),
         ("quality", f"{quality} AND {tenure_ok}",
-         _reason_sql("quality_tenure", years=_whole_years_sql("p.run_start"),
+         _reason_sql("quality_tenure", years=_whole_years_sql("r.run_start"),
                      years_threshold=":tenure_years",
                      ratio=_percent_sql("coalesce(k.incurred, 0)", "p.premium_all"),
                      threshold=":t_quality_ratio")),
@@ -249,6 +255,7 @@ def decision_sql(ids):
             {annual} AS annual
         FROM customer c
         LEFT JOIN seg_pol p ON p.cid = c.id
+        LEFT JOIN seg_run r ON r.cid = c.id
         LEFT JOIN seg_clm k ON k.cid = c.id
         LEFT JOIN seg_chan ch ON ch.cid = c.id
         LEFT JOIN seg_bl bl ON bl.cid = c.id

@@ -44,7 +44,7 @@ def _flow_sql(old, new):
     return f"CASE {whens} END"
 
 
-_TEMP_TABLES = ("seg_pol", "seg_clm", "seg_chan", "seg_bl", "seg_act", "seg_new", "seg_diff")
+_TEMP_TABLES = (*(name for name, _select in figure_queries()), "seg_new", "seg_diff")
 
 
 def _drop_temp_tables():
