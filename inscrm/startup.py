@@ -19,7 +19,8 @@ def run(app):
             log.info("daily backup written to %s", path)
         except OSError:
             log.exception("daily backup failed")
-    _classify_if_due()
+    if app.config.get("STARTUP_CLASSIFY", True):
+        _classify_if_due()
 
 
 def _classify_if_due():

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from inscrm import create_app, segments
-from inscrm.models import Activity, BlacklistEntry, Customer, Meta
+from inscrm.models import Activity, BlacklistEntry, Customer, Meta, SegmentChange
 from tests.helpers import make_claim, make_customer, make_policy
 
 D = dt.date(2025, 6, 30)
@@ -21,6 +21,9 @@ def test_classify_prints_counts_and_time(app, runner):
     assert "classified as of 2025-06-30 in" in result.output
     with app.app_context():
         assert Meta.get_value(segments.LAST_FULL_RUN) == "2025-06-30"
+        # the command is the run: no start-up run as of today before it
+        assert not SegmentChange.select().where(
+            SegmentChange.changed_on != dt.date(2025, 6, 30)).exists()
 
 
 def test_classify_refuses_a_bad_date(app, runner):
