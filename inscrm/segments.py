@@ -19,10 +19,11 @@ from peewee import fn
 
 from inscrm import rules, schema
 from inscrm.ids import uuid7
-from inscrm.models import SEGMENTS, Customer, Meta, db
+from inscrm.models import SEGMENTS, Customer, Meta, RuleSettings, db
 from inscrm.segment_sql import decision_sql, figure_queries, parameters
 
 LAST_FULL_RUN = "last_full_classification"
+LAST_RULES = "last_full_classification_rules"  # the rule settings version that run used
 
 # DESIGN §2's transition diagram; key → quality is a step down too. prospect → floating (an
 # intent that aged out) has no named flow.
@@ -81,6 +82,7 @@ def classify(as_of=None, customer_ids=None):
         _drop_temp_tables()
         if customer_ids is None:
             Meta.set_value(LAST_FULL_RUN, as_of.isoformat())
+            Meta.set_value(LAST_RULES, _rules_version())
     return changed
 
 
@@ -153,7 +155,14 @@ def last_full_run():
     return dt.date.fromisoformat(value) if value else None
 
 
+def _rules_version():
+    """The uid of the rule settings in force (new after a local change or one synced down)."""
+    latest = RuleSettings.live(RuleSettings.uid).order_by(RuleSettings.number.desc()).first()
+    return latest.uid if latest else ""
+
+
 def due_for_full_run(today=None):
-    """True when the last full run is older than today (or there was none)."""
+    """True when the last full run is older than today, or ran under other rule settings."""
     last = last_full_run()
-    return last is None or last < (today or dt.date.today())
+    return (last is None or last < (today or dt.date.today())
+            or Meta.get_value(LAST_RULES) != _rules_version())

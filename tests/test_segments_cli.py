@@ -68,9 +68,25 @@ def test_start_up_runs_a_full_evaluation_when_the_last_is_older_than_today(app):
 
 def test_start_up_skips_the_run_when_today_is_done(app):
     with app.app_context():
+        segments.classify_all()
         customer = make_customer()
         make_policy(customer, start=dt.date.today(), premium="500.00")
-        Meta.set_value(segments.LAST_FULL_RUN, dt.date.today())
     create_app({"TESTING": True, "DATA_DIR": app.config["DATA_DIR"]})
     with app.app_context():
         assert Customer.get_by_id(customer.id).segment == "floating"
+
+
+def test_start_up_runs_again_when_the_rules_changed_since_the_last_run(app):
+    from inscrm import rules
+
+    with app.app_context():
+        customer = make_customer()
+        make_policy(customer, start=dt.date.today(), premium="20000.00")
+        segments.classify_all()
+        assert not segments.due_for_full_run()
+        rules.save({"key_annual_premium": "20000.00"})  # as a bundle from HQ would
+        assert segments.due_for_full_run()
+    create_app({"TESTING": True, "DATA_DIR": app.config["DATA_DIR"]})
+    with app.app_context():
+        assert Customer.get_by_id(customer.id).segment == "key"
+        assert not segments.due_for_full_run()
