@@ -69,7 +69,7 @@ def test_a_bad_threshold_is_refused_and_changes_nothing(app, client, people):
     login(client)
     response = post(client, "/settings/rules", {"coverage_gap_days": "thirty"})
     assert response.status_code == 400
-    assert "coverage_gap_days" in response.get_data(as_text=True)
+    assert "连续承保: 保单间隔天数不超过: 数值无效 (thirty)" in response.get_data(as_text=True)
     with app.app_context():
         assert rules.current()["coverage_gap_days"] == 30
 
@@ -99,6 +99,13 @@ def test_a_report_without_a_known_customer_is_refused(app, client, people):
     assert response.status_code == 400
     with app.app_context():
         assert BlacklistEntry.select().count() == 0
+
+
+def test_claims_staff_see_only_the_links_they_may_follow(app, client, people):
+    as_user(client, "claims")
+    page = client.get("/blacklist/").get_data(as_text=True)
+    assert "/blacklist/quota" in page
+    assert "/segments/flows" not in page and "/settings/rules" not in page
 
 
 def test_an_agent_cannot_report_or_see_the_blacklist(app, client, people):

@@ -43,7 +43,11 @@ def _show(fragment, title, status=200, **context):
 
 
 def _error(exc):
-    return _(exc.message, **exc.params)
+    """The refusal in the UI language (a rule's key named by its label)."""
+    params = dict(exc.params)
+    if params.get("field") in RULE_LABELS:
+        params["field"] = _(RULE_LABELS[params["field"]])
+    return _(exc.message, **params)
 
 
 def _rule_fields(values):
