@@ -283,3 +283,17 @@ def test_a_declined_claim_does_not_end_the_claim_free_years(ctx):
     policy = make_policy(customer, start=dt.date(2020, 6, 1), days=365 * 6)
     make_claim(policy, loss_date=D - dt.timedelta(days=30), reserve="9000.00", status="declined")
     assert segment_of(customer) == ("quality", "5 years without a claim (≥ 3)")
+
+
+def test_a_run_stamps_its_writes_once_and_keeps_each_rows_owner(ctx):
+    from inscrm.models import SyncClock
+
+    ours, theirs = make_customer(), make_customer(origin="JX02")
+    in_force(ours)
+    before = SyncClock.get().seq
+    segments.classify_all(D)
+    rows = [Customer.get_by_id(c.id) for c in (ours, theirs)]
+    assert {r.seq for r in rows} == {before + 1} == {
+        c.seq for c in SegmentChange.select().where(SegmentChange.changed_on == D)}
+    assert [r.origin for r in rows] == ["JX01", "JX02"]
+    assert SyncClock.get().seq == before + 1  # no trigger stamped row by row
