@@ -45,8 +45,9 @@ def _show(fragment, title, status=200, **context):
 def _error(exc):
     """The refusal in the UI language (a rule's key named by its label)."""
     params = dict(exc.params)
-    if params.get("field") in RULE_LABELS:
-        params["field"] = _(RULE_LABELS[params["field"]])
+    label = RULE_LABELS.get(params.get("field"))
+    if label:
+        params["field"] = _(label)
     return _(exc.message, **params)
 
 
