@@ -121,9 +121,19 @@ def _register_request_hooks(app):
 
 
 def _register_blueprints(app):
-    from inscrm.views import auth, care, customers, home, quote, records, service, system
+    from inscrm.views import (
+        auth,
+        care,
+        customers,
+        home,
+        quote,
+        records,
+        segments,
+        service,
+        system,
+    )
 
-    for area in (auth, home, system, customers, records, care, quote, service):
+    for area in (auth, home, system, customers, records, segments, care, quote, service):
         app.register_blueprint(area.bp)
 
 

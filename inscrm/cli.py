@@ -270,6 +270,34 @@ def service_generate(app, today):
                "(customers who left the planned segments)".format(**counts))
 
 
+@cli.command()
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+              help="Evaluate as of this date, ignoring anything dated later (default: today).")
+@data_dir_option
+def classify(data_dir, as_of):
+    """Re-evaluate every customer's segment; print the counts per segment and the time taken."""
+    import datetime as dt
+
+    from inscrm.validators import Invalid, parse_date
+
+    try:
+        day = parse_date(as_of) if as_of else dt.date.today()
+    except Invalid:
+        raise click.BadParameter(f"{as_of!r} is not a date (YYYY-MM-DD)",
+                                 param_hint="--as-of") from None
+    app = make_app(data_dir, STARTUP_CLASSIFY=False)  # this command is the run
+    with app.app_context():
+        from inscrm import segments
+
+        require_site()
+        counts, changed, seconds = segments.classify_all(day)
+    for segment, n in counts.items():
+        click.echo(f"{segment}\t{n}")
+    click.echo(f"total\t{sum(counts.values())}")
+    click.echo(f"classified as of {day.isoformat()} in {seconds:.2f} s; "
+               f"{changed} customers changed")
+
+
 def main(argv=None):
     """Entry point: one line per error, exit 2 for bad arguments, 1 for refused operations."""
     try:

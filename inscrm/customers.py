@@ -3,7 +3,7 @@ two records of one customer, and the caches a change refreshes. No Flask here.""
 
 from peewee import fn
 
-from inscrm import schema
+from inscrm import schema, segments
 from inscrm.forms import Form
 from inscrm.models import (
     CREDITS,
@@ -46,12 +46,13 @@ REFERENCES = (
 )
 
 
-def after_change(customer_id):
-    """Refresh what a change of policies, claims, activities or credit affects."""
-    # At merge the lead wires segments.reclassify(customer_id) in here (it sets annual_premium).
+def after_change(customer_id, *related_ids):
+    """Refresh what a change of policies, claims, activities or credit affects: the last contact
+    and the segment (with the intermediary a policy was sold through, in `related_ids`)."""
     last = (Activity.live(fn.MAX(Activity.date))
             .where(Activity.customer == customer_id).scalar())
     Customer.update(last_contact_date=last).where(Customer.id == customer_id).execute()
+    segments.reclassify(customer_id, *related_ids)
 
 
 def townships():

@@ -49,6 +49,47 @@ DEFAULTS = {
 }
 
 
+# The thresholds of the segment rules (DESIGN §2), edited on the rule settings page; the other
+# keys have pages of their own (service plans, quote advice, tasks).
+SEGMENT_RULES = (
+    "key_annual_premium", "key_tender_premium", "key_channel_premium",
+    "quality_claim_free_years", "quality_tenure_years", "quality_max_loss_ratio",
+    "blacklist_claims_12m", "blacklist_loss_ratio_12m",
+    "coverage_gap_days", "prospect_intent_days", "blacklist_quota",
+)
+
+# How each threshold is entered: money in yuan, a ratio as a percentage, or a whole number.
+MONEY = ("key_annual_premium", "key_tender_premium", "key_channel_premium")
+RATIOS = ("quality_max_loss_ratio", "blacklist_loss_ratio_12m")
+
+
+def parse(form):
+    """The changed segment thresholds from text fields (ratios given in percent); raises
+    Invalid."""
+    from inscrm.validators import N_, Invalid, parse_money
+
+    values, changes = current(), {}
+    for key in SEGMENT_RULES:
+        text = str(form.get(key, "")).strip()
+        if not text:
+            continue
+        try:
+            if key in MONEY:
+                value = str(parse_money(text))
+            elif key in RATIOS:
+                value = str((parse_money(text) / 100).quantize(Decimal("0.0001")))
+            else:
+                value = int(text)
+                if value < 0:
+                    raise ValueError(text)
+        except (Invalid, ValueError):
+            raise Invalid(N_("%(field)s: not a valid value (%(value)s)."), field=key,
+                          value=text) from None
+        if Decimal(str(value)) != Decimal(str(values[key])):
+            changes[key] = value
+    return changes
+
+
 def current():
     """The thresholds in force: the latest version over the defaults."""
     latest = RuleSettings.live().order_by(RuleSettings.number.desc()).first()

@@ -1,4 +1,4 @@
-"""What runs once when the app starts: the daily backup (and later the daily classification)."""
+"""What runs once when the app starts: the daily backup and the daily classification."""
 
 import datetime as dt
 import logging
@@ -19,3 +19,19 @@ def run(app):
             log.info("daily backup written to %s", path)
         except OSError:
             log.exception("daily backup failed")
+    if app.config.get("STARTUP_CLASSIFY", True):
+        _classify_if_due()
+
+
+def _classify_if_due():
+    """A full segment run when the last one is older than today (new day, new figures)."""
+    from inscrm import segments
+    from inscrm.site import is_initialised
+
+    if not is_initialised() or not segments.due_for_full_run():
+        return
+    try:
+        counts, changed, seconds = segments.classify_all()
+        log.info("classified all customers in %.1f s, %d changed: %s", seconds, changed, counts)
+    except Exception:  # the app must still serve; the next start tries again
+        log.exception("classification at start-up failed")
