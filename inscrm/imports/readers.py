@@ -59,7 +59,11 @@ class CsvTable:
         self._file = path.open("rb")
         self._text = io.TextIOWrapper(self._file, encoding=self.encoding, newline="")
         self._reader = csv.reader(self._text, self.dialect)
-        self.headers = _checked_headers(self._next(), self.name)
+        try:
+            self.headers = _checked_headers(self._next(), self.name)
+        except FileProblem:
+            self.close()
+            raise
 
     def _next(self):
         try:
@@ -137,20 +141,21 @@ class XlsxTable:
 
         self.path = path
         self.name = path.name
+        self._book = None
         try:
             self._book = openpyxl.load_workbook(path, read_only=True, data_only=True)
             self._sheet = self._book.worksheets[0]
             self._iter = self._sheet.iter_rows(values_only=True)
             first = self._next()
+            self.headers = _checked_headers(
+                None if first is None else [_cell(v) for v in first],
+                self.name)
         except FileProblem:
+            self.close()
             raise
         except Exception:  # openpyxl raises many kinds for a damaged zip or XML
+            self.close()
             raise self._damaged() from None
-        if first is not None and len(first) > MAX_COLUMNS:
-            first = first[:MAX_COLUMNS + 1]
-        self.headers = _checked_headers(
-            None if first is None else [_cell(v) for v in first], self.name
-        )
         self.total = self._sheet.max_row or 0
         self.done = 1
 
@@ -184,7 +189,8 @@ class XlsxTable:
         return min(1.0, self.done / self.total) if self.total else 0.0
 
     def close(self):
-        self._book.close()
+        if self._book is not None:
+            self._book.close()
 
 
 def _cell(value):

@@ -39,7 +39,7 @@ def _check_id_number(values):
         return None
     id_type = values.get("id_type")
     if id_type is None:
-        id_type = "resident_id" if values.get("kind") == "individual" else "uscc"
+        id_type = "uscc" if values.get("kind") == "corporate" else "resident_id"
         values["id_type"] = id_type
     try:
         values["id_number"] = parse_id_number(id_type, number)
@@ -240,7 +240,8 @@ class CustomerLoader(Loader):
             fields = self._fields(values)
             if ref in known:
                 customer_id = known[ref]
-                if prospect[record.number] and customer_id in shared:
+                row_source = values.get("source", self.default_source)
+                if prospect[record.number] and shared.get(customer_id) != row_source:
                     summary.unchanged += 1  # a list never overwrites a customer it found
                     continue
                 updates.append((customer_id, fields))
@@ -312,13 +313,17 @@ class CustomerLoader(Loader):
         return found
 
     def _customers_with_other_refs(self, customer_ids):
-        """Customers that some other source also references (so a list did not create them)."""
+        """{customer id: source} for customers a list may update: those it created, which no
+        other source references (a customer a list only found maps to None)."""
         ids = list(set(customer_ids))
         if not ids:
-            return set()
-        return {c for (c,) in CustomerRef.select(CustomerRef.customer)
-                .where(CustomerRef.customer.in_(ids), CustomerRef.source != self.source,
-                       ~CustomerRef.deleted).tuples()}
+            return {}
+        others = {c for (c,) in CustomerRef.select(CustomerRef.customer)
+                  .where(CustomerRef.customer.in_(ids), CustomerRef.source != self.source,
+                         ~CustomerRef.deleted).tuples()}
+        return {c: (None if c in others else source) for c, source in
+                Customer.select(Customer.id, Customer.source).where(Customer.id.in_(ids))
+                .tuples()}
 
 
 # --- policies, claims, activities, blacklist -------------------------------------------------
