@@ -121,10 +121,12 @@ def _register_request_hooks(app):
 
 
 def _register_blueprints(app):
-    from inscrm.views import auth, home
+    from inscrm.views import auth, exports, home, imports
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
+    app.register_blueprint(imports.bp)
+    app.register_blueprint(exports.bp)
 
 
 def _register_template_helpers(app):
