@@ -82,14 +82,15 @@ def _job(job_id):
 
 
 def _job_response(job):
+    done = job.done  # read first: the thread sets the summary or error before `done`
     summary = job.summary
     error = None
     if job.error is not None:
         message, params = job.error
         error = gettext(message) % params if params else gettext(message)
     lines = [p.line(summary.file, gettext) for p in summary.problems] if summary else []
-    return render("imports/job.html", "imports/_job.html", job=job, summary=summary,
-                  error=error, problems=lines)
+    return render("imports/job.html", "imports/_job.html", job=job, done=done,
+                  summary=summary, error=error, problems=lines)
 
 
 @bp.route("/jobs/<job_id>")
