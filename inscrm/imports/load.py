@@ -16,7 +16,7 @@ from inscrm.imports import upsert
 from inscrm.imports.readers import FileProblem, open_table
 from inscrm.imports.template import KINDS, detect_kind, map_headers
 from inscrm.models import AuditLog, db
-from inscrm.validators import N_, Invalid
+from inscrm.validators import N_, Invalid, parse_date
 
 CHUNK = 2000
 SHOWN = 50  # problems kept in memory for the screen; the report file has them all
@@ -132,6 +132,7 @@ def _kind(table, kind, name):
 def _load(table, kind, source, summary, report, user, progress):
     spec = KINDS[kind]
     mapping = map_headers(table.headers, spec)
+    columns = [(position, name, spec.column(name)) for position, name in mapping.items()]
     loader = upsert.LOADERS[kind](source, user)
     if kind == "policies" and "renewal_of" in mapping.values():
         loader.file_keys = _policy_numbers(table.path, mapping)
@@ -145,7 +146,7 @@ def _load(table, kind, source, summary, report, user, progress):
             summary.rows += len(chunk)
             records, problems = [], []
             for number, cells in chunk:
-                record, row_problems = _parse(number, cells, mapping, spec, seen, width)
+                record, row_problems = _parse(number, cells, columns, spec, seen, width)
                 if row_problems:
                     problems.append((number, cells, row_problems))
                 else:
@@ -187,7 +188,7 @@ class Record:
     values: dict
 
 
-def _parse(number, cells, mapping, spec, seen, width):
+def _parse(number, cells, columns, spec, seen, width):
     """The row's values by column name, or its problems."""
     problems = []
     if len(cells) > width and any(c != "" for c in cells[width:]):
@@ -195,16 +196,15 @@ def _parse(number, cells, mapping, spec, seen, width):
                                                    "%(width)s columns of the header."),
                                 {"count": len(cells), "width": width}))
     values = {}
-    for position, name in mapping.items():
+    for position, name, column in columns:
         raw = cells[position] if position < len(cells) else ""
-        column = spec.column(name)
         if raw == "":
             if column.required:
                 problems.append(Problem(number, name, "", N_("This column is required.")))
             continue
         try:
-            values[name] = column.parse(raw if column.parse.__name__ == "parse_date"
-                                        else str(raw))
+            # an XLSX date cell arrives as a date: only the date parser takes it as it is
+            values[name] = column.parse(raw if column.parse is parse_date else str(raw))
         except Invalid as exc:
             problems.append(Problem(number, name, str(raw), exc.message, exc.params))
     for check in upsert.ROW_CHECKS.get(spec.name, ()):

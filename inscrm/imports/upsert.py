@@ -107,9 +107,34 @@ def _current(model, ids, fields):
 
 
 def insert(model, rows, stamp):
-    """Insert dict rows in batches with one change stamp (the triggers then have nothing to do)."""
+    """Insert dict rows with one change stamp (the triggers then have nothing to do).
+
+    Through one executemany with the fields' own conversions and defaults: peewee's
+    insert_many builds its SQL text value by value, several times slower on large imports.
+    """
+    if not rows:
+        return
+    meta = model._meta
+    given = set().union(*rows) | set(stamp)
+    names = sorted(given) + sorted(
+        name for name, f in meta.fields.items()
+        if name not in given and name != "id" and f.default is not None)
+    fields = [meta.fields[name] for name in names]
+    defaults = [f.default for f in fields]
+    sql = (f'INSERT INTO "{meta.table_name}" ({", ".join(f.column_name for f in fields)}) '
+           f"VALUES ({', '.join('?' * len(fields))})")
+
+    def values(row):
+        row = {**row, **stamp}
+        for name, f, default in zip(names, fields, defaults, strict=True):
+            if name in row:
+                yield f.db_value(row[name])
+            else:
+                yield f.db_value(default() if callable(default) else default)
+
+    cursor = db.cursor()
     for batch in chunked(rows, BATCH):
-        model.insert_many([{**row, **stamp} for row in batch]).execute()
+        cursor.executemany(sql, [tuple(values(row)) for row in batch])
 
 
 def update_changed(model, items, summary, stamp, count=True):
