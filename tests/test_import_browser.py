@@ -15,7 +15,7 @@ def test_upload_shows_progress_then_the_summary_and_the_report_link(page, tmp_pa
     page.click("#import-upload button.primary")
     page.wait_for_selector("[data-done=yes]", timeout=30_000)
     summary = page.locator("table.summary tbody tr td").all_inner_texts()
-    assert summary[:2] == ["customers", "499"] and summary[-1] == "1"
+    assert summary[:2] == ["客户 · customers", "499"] and summary[-1] == "1"
     assert "row 12, column kind" in page.locator("ul.problems").inner_text()
     link = page.locator("a.report")
     assert link.inner_text() == "下载被拒收行的报告"

@@ -170,6 +170,23 @@ def update_changed(model, items, summary, stamp, count=True):
         db.cursor().executemany(sql, params)
 
 
+def upsert_by_key(model, key, rows, source, summary, stamp):
+    """Insert or update (key value, fields) rows of a model keyed by (source, key)."""
+    column = model._meta.fields[key]
+    existing = dict(model.select(column, model.id)
+                    .where(model.source == source, column.in_([k for k, _ in rows]))
+                    .tuples())
+    new, updates = [], []
+    for value, fields in rows:
+        if value in existing:
+            updates.append((existing[value], fields))
+        else:
+            new.append({key: value, "source": source, **fields})
+    insert(model, new, stamp)
+    summary.inserted += len(new)
+    update_changed(model, updates, summary, stamp)
+
+
 def ensure_vehicles(pairs, stamp):
     """{(customer id, plate): vehicle id}, creating the vehicles that are missing."""
     pairs = set(pairs)
@@ -401,12 +418,11 @@ class PolicyLoader(Loader):
 
     def write(self, records, summary):
         stamp = schema.stamp()
-        existing = self._policy_ids([r.values["policy_no"] for r in records])
         renewals = self._policy_ids([r.values["renewal_of"] for r in records
                                      if "renewal_of" in r.values])
         vehicles = ensure_vehicles([(r.values["customer"], r.values["plate"]) for r in records
                                     if "plate" in r.values], stamp)
-        new, updates = [], []
+        rows = []
         for record in records:
             values = record.values
             fields = {name: values[name] for name in (
@@ -419,13 +435,8 @@ class PolicyLoader(Loader):
                     fields["renewal_of"] = renewals[values["renewal_of"]]
                 else:
                     self.pending.append((values["policy_no"], values["renewal_of"]))
-            if values["policy_no"] in existing:
-                updates.append((existing[values["policy_no"]], fields))
-            else:
-                new.append({"policy_no": values["policy_no"], "source": self.source, **fields})
-        insert(Policy, new, stamp)
-        summary.inserted += len(new)
-        update_changed(Policy, updates, summary, stamp)
+            rows.append((values["policy_no"], fields))
+        upsert_by_key(Policy, "policy_no", rows, self.source, summary, stamp)
         return {r.values["customer"] for r in records}
 
     def finish(self, summary):
@@ -462,23 +473,11 @@ class ClaimLoader(Loader):
         return good, bad
 
     def write(self, records, summary):
-        stamp = schema.stamp()
-        existing = dict(Claim.select(Claim.claim_no, Claim.id).where(
-            Claim.source == self.source,
-            Claim.claim_no.in_([r.values["claim_no"] for r in records])).tuples())
-        new, updates = [], []
-        for record in records:
-            values = record.values
-            fields = {name: values[name] for name in (
-                "policy", "customer", "loss_date", "report_date", "paid", "reserve", "status",
-                "cause", "fraud_suspected") if name in values}
-            if values["claim_no"] in existing:
-                updates.append((existing[values["claim_no"]], fields))
-            else:
-                new.append({"claim_no": values["claim_no"], "source": self.source, **fields})
-        insert(Claim, new, stamp)
-        summary.inserted += len(new)
-        update_changed(Claim, updates, summary, stamp)
+        names = ("policy", "customer", "loss_date", "report_date", "paid", "reserve", "status",
+                 "cause", "fraud_suspected")
+        rows = [(r.values["claim_no"], {n: r.values[n] for n in names if n in r.values})
+                for r in records]
+        upsert_by_key(Claim, "claim_no", rows, self.source, summary, schema.stamp())
         return {r.values["customer"] for r in records}
 
 

@@ -89,8 +89,9 @@ def _job_response(job):
         message, params = job.error
         error = gettext(message) % params if params else gettext(message)
     lines = [p.line(summary.file, gettext) for p in summary.problems] if summary else []
+    kind_names = {name: f"{kind.zh} · {name}" for name, kind in KINDS.items()}
     return render("imports/job.html", "imports/_job.html", job=job, done=done,
-                  summary=summary, error=error, problems=lines)
+                  summary=summary, error=error, problems=lines, kind_names=kind_names)
 
 
 @bp.route("/jobs/<job_id>")
