@@ -36,6 +36,26 @@ def test_chinese_headers_in_gbk_and_utf8_with_or_without_bom(runner, app, tmp_pa
         assert first.township.name == "新丰镇"
 
 
+def test_a_gbk_file_whose_chinese_starts_far_down(runner, app, tmp_path):
+    rows = [[f"A{i}", "individual", f"Customer {i}", "", "", "", ""] for i in range(3000)]
+    rows.append(["Z1", "个人", "最后一位", "", "", "新丰镇", "黄页"])
+    path = write_csv(tmp_path / "late.csv", CUSTOMER_HEADER, rows, encoding="gb18030")
+    assert path.read_bytes()[:70_000].isascii()
+    result = runner("import", str(path))
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert Customer.get(Customer.name == "最后一位").source == "yellow_pages"
+
+
+def test_excel_unicode_text_utf16_with_tabs(tmp_path):
+    path = write_csv(tmp_path / "unicode.txt", CHINESE_HEADER, customer_rows(2), encoding="utf-16",
+                     delimiter="\t")
+    table = open_table(path)
+    assert table.headers == CHINESE_HEADER
+    assert [cells[2] for _, cells in table.rows()] == ["客户0", "客户1"]
+    table.close()
+
+
 def test_semicolons_and_tabs_are_read_too(tmp_path):
     for delimiter in (";", "\t"):
         path = write_csv(tmp_path / "c.csv", CUSTOMER_HEADER, customer_rows(1),

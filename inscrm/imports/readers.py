@@ -10,6 +10,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 import zlib
 from decimal import Decimal
@@ -53,7 +54,7 @@ class CsvTable:
         self.path = path
         self.name = path.name
         self.size = size
-        self.encoding = _encoding(head, path.name)
+        self.encoding = _encoding(path, head)
         sample = head.decode(self.encoding, errors="ignore")
         self.dialect = _dialect(sample)
         self._file = path.open("rb")
@@ -91,23 +92,44 @@ class CsvTable:
         self._file.close()
 
 
-def _encoding(head, name):
+def _encoding(path, head):
+    """UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode text"), or GB18030.
+
+    The first non-ASCII bytes of the file decide between UTF-8 and GBK, however far down they
+    are: a GBK file may start with thousands of ASCII-only rows.
+    """
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
     if b"\x00" in head:
-        raise FileProblem(N_("%(file)s is not a table: it is a binary file."), file=name)
+        raise FileProblem(N_("%(file)s is not a table: it is a binary file."), file=path.name)
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        decoder.decode(head, final=False)  # a character cut at the sample's end is fine
+    sample = _first_non_ascii(path)
+    if sample is None:
         return "utf-8-sig"
-    except UnicodeDecodeError:
-        pass
-    try:
-        codecs.getincrementaldecoder("gb18030")().decode(head, final=False)
-        return "gb18030"  # a superset of GBK and GB2312
-    except UnicodeDecodeError:
-        raise FileProblem(N_("%(file)s is not a table: its text is neither UTF-8 nor GBK."),
-                          file=name) from None
+    for encoding in ("utf-8", "gb18030"):  # GB18030 is a superset of GBK and GB2312
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+            return "utf-8-sig" if encoding == "utf-8" else encoding
+        except UnicodeDecodeError:
+            continue
+    raise FileProblem(N_("%(file)s is not a table: its text is neither UTF-8 nor GBK."),
+                      file=path.name)
+
+
+def _first_non_ascii(path, block=1 << 20):
+    """Up to SAMPLE bytes from the first non-ASCII byte of the file (a character's first byte,
+    since everything before it is ASCII), or None for an all-ASCII file."""
+    with path.open("rb") as f:
+        while chunk := f.read(block):
+            found = _NON_ASCII.search(chunk)
+            if found:
+                sample = chunk[found.start():found.start() + SAMPLE]
+                return sample + f.read(SAMPLE - len(sample))
+    return None
+
+
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
 
 
 def _dialect(sample):
