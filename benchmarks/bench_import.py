@@ -68,7 +68,7 @@ def new_data_dir(path):
     return app
 
 
-def run_import(app, files):
+def run_import(app, files, again=False):
     """(wall, cpu) seconds per file."""
     timings = []
     with app.app_context():
@@ -76,7 +76,8 @@ def run_import(app, files):
             wall, cpu = time.perf_counter(), time.process_time()
             summary = import_file(path, app.config["BACKUPS"])
             timings.append((time.perf_counter() - wall, time.process_time() - cpu))
-            assert summary.imported and summary.inserted == summary.rows, summary.counts_line()
+            expected = summary.unchanged if again else summary.inserted
+            assert summary.imported and expected == summary.rows, summary.counts_line()
             print(f"  {summary.counts_line()}  ({timings[-1][0]:.1f} s, "
                   f"CPU {timings[-1][1]:.1f} s)")
     return timings
@@ -154,6 +155,8 @@ def main():
     app = new_data_dir(folder / "import")
     timings = run_import(app, files)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("re-import of the same files (must change nothing):")
+    again = run_import(app, files, again=True)
     wall = sum(t[0] for t in timings)
     cpu = sum(t[1] for t in timings)
 
@@ -167,6 +170,8 @@ def main():
     print(f"import     {wall:6.1f} s {cpu:6.1f} s   (customers {timings[0][0]:.1f} s, "
           f"policies {timings[1][0]:.1f} s wall)")
     print(f"ceiling    {raw_wall:6.1f} s {raw_cpu:6.1f} s")
+    print(f"re-import  {sum(t[0] for t in again):6.1f} s {sum(t[1] for t in again):6.1f} s   "
+          "(nothing written)")
     print(f"ratio      {wall / raw_wall:6.2f} × {cpu / raw_cpu:6.2f} ×   (target ≤ 3)")
     print(f"peak memory  {peak:.0f} MB  (process peak during the import; before it "
           f"{rss_before:.0f} MB; target ≤ 300 MB)")

@@ -52,6 +52,7 @@ def test_upload_with_htmx_polls_then_shows_the_summary(client, app, tmp_path):
     assert re.search(r'<td class="num">40</td>', html)
     with app.app_context():
         assert Customer.select().count() == 40
+    assert not list((tmp_path / "data" / "imports").glob("customers*"))  # upload removed
     page = client.get(f"/imports/jobs/{job_id}").get_data(as_text=True)
     assert "<html" in page and "customers.csv" in page
 

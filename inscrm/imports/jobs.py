@@ -5,6 +5,7 @@ import logging
 import secrets
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 from inscrm.imports.load import import_file
 from inscrm.models import db
@@ -35,8 +36,10 @@ def get(job_id):
         return _jobs.get(job_id)
 
 
-def start(path, backups_dir, user, kind=None, source="core", skip_invalid=False, name=None):
-    """Start importing `path` in a thread and return the job."""
+def start(path, backups_dir, user, kind=None, source="core", skip_invalid=False, name=None,
+          remove_input=False):
+    """Start importing `path` in a thread and return the job; `remove_input` deletes the file
+    afterwards (an upload: its data is in the database now, its problems in the report)."""
     job = Job(id=secrets.token_hex(8), user_id=user.id, file=name or str(path))
     with _lock:
         finished = [j for j in _jobs.values() if j.done]
@@ -59,6 +62,8 @@ def start(path, backups_dir, user, kind=None, source="core", skip_invalid=False,
             log.exception("import of %s failed", path)
             job.error = (N_("The import failed: %(error)s"), {"error": str(exc)})
         finally:
+            if remove_input:
+                Path(path).unlink(missing_ok=True)
             job.progress = 1.0
             job.done = True
             if not db.is_closed():

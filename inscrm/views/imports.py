@@ -57,7 +57,8 @@ def upload():
     target = _unique(folder, name)
     upload.save(target)
     job = jobs.start(target, current_app.config["BACKUPS"], g.user, kind=kind, source=source,
-                     skip_invalid=bool(request.form.get("skip_invalid")), name=name)
+                     skip_invalid=bool(request.form.get("skip_invalid")), name=name,
+                     remove_input=True)
     return _job_response(job)
 
 
