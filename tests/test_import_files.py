@@ -128,6 +128,13 @@ def test_files_that_are_not_tables_get_one_clear_line(runner, app, tmp_path):
     assert "truncated.xlsx is not a readable XLSX workbook (damaged or truncated)." in one_line(
         runner("import", str(truncated)))
 
+    wide_book = write_xlsx(tmp_path / "wide.xlsx", [f"c{i}" for i in range(10_000)], [])
+    assert "wide.xlsx has 10000 columns" in one_line(runner("import", str(wide_book)))
+
+    headers_only = write_csv(tmp_path / "headers.csv", ["a", "b"], [])
+    assert "headers.csv: the header row names no kind" in one_line(
+        runner("import", str(headers_only)))
+
     old = tmp_path / "old.xls"
     old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
     assert "old Excel (.xls)" in one_line(runner("import", str(old)))
