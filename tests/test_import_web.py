@@ -34,6 +34,7 @@ def test_page_full_and_fragment(client):
     login(client)
     full = client.get("/imports/").get_data(as_text=True)
     assert "<html" in full and 'id="import-upload"' in full and "customers.xlsx" in full
+    assert full.count('class="export-form"') == 2 and "/exports/renewals.xlsx" in full
     fragment = client.get("/imports/", headers=HX)
     assert "HX-Request" in fragment.headers["Vary"]
     html = fragment.get_data(as_text=True)
