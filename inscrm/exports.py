@@ -56,24 +56,28 @@ def filtered_customers(query, filters):
     return query
 
 
-def _ref(source):
-    """The customer's reference in `source` (the smallest when there are several)."""
-    ref = CustomerRef.alias()
-    return (ref.select(fn.MIN(ref.ref))
-            .where(ref.customer == Customer.id, ref.source == source, ~ref.deleted))
+def _refs(source):
+    """Each customer's reference in `source` (the smallest when there are several), as a table
+    to join: one grouped pass over the references, not a sub-query per customer."""
+    return (CustomerRef.select(CustomerRef.customer.alias("customer_id"),
+                               fn.MIN(CustomerRef.ref).alias("ref"))
+            .where(CustomerRef.source == source, ~CustomerRef.deleted)
+            .group_by(CustomerRef.customer)
+            .alias("refs"))
 
 
 def customer_rows(query, full_ids=False, translate=_plain, source="core"):
     """Rows of CUSTOMER_COLUMNS for a customer query, in name order, as a stream."""
-    manager = User.alias()
+    manager, refs = User.alias(), _refs(source)
     rows = (query.select(
-        fn.COALESCE(_ref(source), Customer.uid), Customer.kind, Customer.name, Customer.id_type,
+        fn.COALESCE(refs.c.ref, Customer.uid), Customer.kind, Customer.name, Customer.id_type,
         Customer.id_number, Customer.phone, Customer.address, Township.name, Customer.industry,
         Customer.source, Customer.credit, Customer.intermediary_type, manager.username,
         Customer.segment, Customer.segment_reason, Customer.segment_date,
         Customer.annual_premium)
         .join_from(Customer, Township, JOIN.LEFT_OUTER)
         .join_from(Customer, manager, JOIN.LEFT_OUTER, on=(Customer.manager == manager.id))
+        .join_from(Customer, refs, JOIN.LEFT_OUTER, on=(refs.c.customer_id == Customer.id))
         .order_by(Customer.name, Customer.id)
         .tuples())
     for row in rows.iterator():
@@ -86,13 +90,14 @@ def customer_rows(query, full_ids=False, translate=_plain, source="core"):
 
 def renewal_rows(query_customers, first, last, source="core"):
     """Our policies, not cancelled, ending between two dates, of the customers in the query."""
-    manager = User.alias()
+    manager, refs = User.alias(), _refs(source)
     rows = (Policy.expiring(first, last)
-            .select(Policy.policy_no, fn.COALESCE(_ref(source), Customer.uid), Customer.name,
+            .select(Policy.policy_no, fn.COALESCE(refs.c.ref, Customer.uid), Customer.name,
                     Customer.phone, Policy.product, Policy.premium, Policy.start_date,
                     Policy.end_date, manager.username, Customer.segment)
             .join_from(Policy, Customer)
             .join_from(Customer, manager, JOIN.LEFT_OUTER, on=(Customer.manager == manager.id))
+            .join_from(Customer, refs, JOIN.LEFT_OUTER, on=(refs.c.customer_id == Customer.id))
             .where(Customer.id.in_(query_customers.select(Customer.id)))
             .tuples())
     return rows.iterator()
