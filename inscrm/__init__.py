@@ -125,7 +125,9 @@ def _register_blueprints(app):
         auth,
         care,
         customers,
+        exports,
         home,
+        imports,
         quote,
         records,
         segments,
@@ -133,7 +135,9 @@ def _register_blueprints(app):
         system,
     )
 
-    for area in (auth, home, system, customers, records, segments, care, quote, service):
+    areas = (auth, home, system, customers, records, segments, imports, exports, care, quote,
+             service)
+    for area in areas:
         app.register_blueprint(area.bp)
 
 

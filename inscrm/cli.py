@@ -297,6 +297,44 @@ def classify(data_dir, as_of):
     click.echo(f"classified as of {day.isoformat()} in {seconds:.2f} s; "
                f"{changed} customers changed")
 
+@cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--kind", type=click.Choice(
+    ["customers", "policies", "claims", "activities", "blacklist"]),
+    help="What the file holds (default: told from its header row).")
+@click.option("--source", default="core", show_default=True,
+              help="The system or list the references come from (core, dealer_x…).")
+@click.option("--skip-invalid", is_flag=True,
+              help="Import the valid rows; write the others to FILE.rejected.csv.")
+@with_app
+@fail_on_invalid
+def import_command(app, file, kind, source, skip_invalid):
+    """Import a file of the standard template (CSV in UTF-8 or GBK, or XLSX)."""
+    from inscrm.cli_transfer import run_import
+
+    require_site()
+    run_import(app, file, kind, source, skip_invalid)
+
+
+@cli.command("export")
+@click.argument("what", type=click.Choice(["customers", "renewals", "migration"]))
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="The file to write: .csv (UTF-8 with BOM) or .xlsx.")
+@click.option("--from", "first", type=click.DateTime(["%Y-%m-%d"]),
+              help="renewals: cover ending from; migration: changes from (YYYY-MM-DD).")
+@click.option("--to", "last", type=click.DateTime(["%Y-%m-%d"]),
+              help="renewals: cover ending until; migration: changes until (YYYY-MM-DD).")
+@click.option("--full-id-numbers", is_flag=True,
+              help="Write ID numbers unmasked (recorded in the audit log).")
+@with_app
+@fail_on_invalid
+def export_command(app, what, out, first, last, full_id_numbers):
+    """Export customers (segment and reason), renewals due, or the segment migration."""
+    from inscrm.cli_transfer import run_export
+
+    require_site()
+    run_export(what, out, first and first.date(), last and last.date(), full_id_numbers)
+
 
 def main(argv=None):
     """Entry point: one line per error, exit 2 for bad arguments, 1 for refused operations."""

@@ -1,0 +1,40 @@
+"""What `inscrm import` and `inscrm export` print: the summary, every bad row (up to a screen),
+and one line when a file is refused."""
+
+import click
+
+SCREEN = 50
+
+
+def run_import(app, file, kind, source, skip_invalid):
+    """Import one file and report; exit 1 when it was refused."""
+    from inscrm.imports.load import import_file
+
+    summary = import_file(file, app.config["BACKUPS"], kind=kind, source=source,
+                          skip_invalid=skip_invalid)
+    for problem in summary.problems[:SCREEN]:
+        click.echo(problem.line(summary.file), err=True)
+    more = summary.problem_count - min(len(summary.problems), SCREEN)
+    if more > 0:
+        click.echo(f"… and {more} more problems", err=True)
+    if summary.report:
+        label = "rejected rows written to" if skip_invalid else "all problems are listed in"
+        click.echo(f"{label} {summary.report}", err=True)
+    if not summary.imported:
+        raise click.ClickException(
+            f"{summary.file}: nothing imported: {summary.rejected} of {summary.rows} rows have "
+            "problems (use --skip-invalid to import the others)")
+    click.echo(summary.counts_line())
+    for number, ref, customer_id, matched_by in summary.flagged[:SCREEN]:
+        click.echo(f"row {number}: {ref} is already customer #{customer_id} "
+                   f"(same {matched_by}); linked, not copied")
+    if len(summary.flagged) > SCREEN:
+        click.echo(f"… and {len(summary.flagged) - SCREEN} more already existing")
+
+
+def run_export(what, out, first, last, full_ids):
+    """Write one export file and say how many rows it holds."""
+    from inscrm.exports import export, format_of
+
+    count = export(what, out, format_of(out), full_ids=full_ids, first=first, last=last)
+    click.echo(f"{count} rows written to {out}")

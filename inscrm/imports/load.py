@@ -1,0 +1,291 @@
+"""Importing one file of the standard template: read, validate, upsert — all or nothing.
+
+One transaction per file, after a backup. Rows are read as a stream and handled in chunks: each
+chunk is parsed, its references are looked up with one query per kind of reference, and its rows
+are inserted or updated in bulk. A file with any invalid row imports nothing (unless
+`skip_invalid`), and every bad row is written to a report file beside the input.
+"""
+
+import csv
+import datetime as dt
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from inscrm.backup import backup
+from inscrm.imports import upsert
+from inscrm.imports.readers import FileProblem, open_table
+from inscrm.imports.template import KINDS, detect_kind, map_headers
+from inscrm.models import AuditLog, db
+from inscrm.validators import N_, Invalid, parse_date
+
+CHUNK = 2000
+SHOWN = 50  # problems kept in memory for the screen; the report file has them all
+
+
+@dataclass
+class Problem:
+    row: int
+    column: str
+    value: str
+    message: str
+    params: dict = field(default_factory=dict)
+
+    def text(self, translate=lambda message: message):
+        return translate(self.message) % self.params if self.params else translate(self.message)
+
+    def detail(self, translate=lambda message: message):
+        """column id_number, value '330…': The check digit of this ID number is wrong."""
+        parts = []
+        if self.column:
+            parts.append(f"column {self.column}")
+        if self.value != "":
+            value = str(self.value)
+            parts.append(f"value '{value if len(value) <= 40 else value[:39] + '…'}'")
+        text = self.text(translate)
+        return f"{', '.join(parts)}: {text}" if parts else text
+
+    def line(self, file, translate=lambda message: message):
+        """customers.csv row 7, column id_number, value '330…': The check digit … is wrong."""
+        detail = self.detail(translate)
+        separator = ", " if self.column or self.value != "" else ": "
+        return f"{file} row {self.row}{separator}{detail}"
+
+
+@dataclass
+class Summary:
+    file: str
+    kind: str
+    source: str
+    skip_invalid: bool = False
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    matched: int = 0  # customers of a new source linked to an existing one by ID number
+    existing: int = 0  # prospect-list rows that were already customers (flagged, not copied)
+    rejected: int = 0  # rows with a problem
+    problems: list = field(default_factory=list)  # the first SHOWN problems
+    flagged: list = field(default_factory=list)  # (row, ref, customer id, name, matched by)
+    report: str | None = None  # the error report or rejected-rows file
+    backup: str | None = None
+    imported: bool = False
+
+    problem_count: int = 0
+
+    def counts_line(self):
+        return (f"{self.file}: {self.kind} — {self.inserted} inserted, {self.updated} updated, "
+                f"{self.unchanged} unchanged, {self.matched} matched by ID number, "
+                f"{self.existing} already existing, {self.rejected} rejected")
+
+
+FULL_RUN_ABOVE = 5000  # customers: beyond this one set-based run over everyone costs less
+
+
+def after_import(customer_ids):
+    """Evaluate again the segments of the customers an import changed."""
+    from inscrm import segments
+
+    ids = set(customer_ids)
+    if len(ids) > FULL_RUN_ABOVE:
+        segments.classify_all(dt.date.today())
+    elif ids:
+        segments.reclassify(*ids)
+
+
+def import_file(path, backups_dir, kind=None, source="core", skip_invalid=False, user=None,
+                progress=None, display_name=None):
+    """Import one template file and return its Summary (imported=False when it was refused)."""
+    path = Path(path)
+    name = display_name or path.name
+    source = (source or "core").strip()
+    if not source or len(source) > 32:
+        raise Invalid(N_("A source name has 1 to 32 characters."))
+    table = open_table(path)
+    try:
+        kind = _kind(table, kind, name)
+        summary = Summary(file=name, kind=kind, source=source, skip_invalid=skip_invalid)
+        summary.backup = str(backup(db.database, backups_dir, "import"))
+        with Report(path, table.headers, skip_invalid) as report:
+            touched = _load(table, kind, source, summary, report, user, progress)
+            summary.report = report.finish()
+    finally:
+        table.close()
+    if summary.imported:
+        after_import(touched)
+    return summary
+
+
+def _kind(table, kind, name):
+    if kind is None:
+        kind = detect_kind(table.headers, name)
+        if kind is None:
+            raise FileProblem(
+                N_("%(file)s: the header row names no kind of the import template (customers, "
+                   "policies, claims, activities, blacklist); is it comma-separated, with the "
+                   "template's column names?"), file=name)
+        return kind
+    if kind not in KINDS:
+        raise Invalid(N_("Unknown kind %(kind)s; expected one of %(kinds)s."),
+                      kind=kind, kinds=", ".join(KINDS))
+    names = set(map_headers(table.headers, KINDS[kind]).values())
+    missing = [c for c in KINDS[kind].required if c not in names]
+    if missing:
+        raise FileProblem(N_("%(file)s lacks the required columns %(columns)s for %(kind)s."),
+                          file=name, columns=", ".join(missing), kind=kind)
+    return kind
+
+
+def _load(table, kind, source, summary, report, user, progress):
+    spec = KINDS[kind]
+    mapping = map_headers(table.headers, spec)
+    columns = [(position, name, spec.column(name)) for position, name in mapping.items()]
+    loader = upsert.LOADERS[kind](source, user)
+    if kind == "policies" and "renewal_of" in mapping.values():
+        loader.file_keys = _policy_numbers(table.path, mapping)
+    seen = {}
+    width = len(table.headers)
+    touched = set()
+    writing = True
+    with db.atomic() as transaction:
+        rows = table.rows()
+        while chunk := list(itertools.islice(rows, CHUNK)):
+            summary.rows += len(chunk)
+            records, problems = [], []
+            for number, cells in chunk:
+                record, row_problems = _parse(number, cells, columns, spec, seen, width)
+                if row_problems:
+                    problems.append((number, cells, row_problems))
+                else:
+                    records.append(record)
+            records, lookup_problems = loader.resolve(records)
+            problems += [(r.number, r.cells, p) for r, p in lookup_problems]
+            for number, cells, row_problems in sorted(problems, key=lambda p: p[0]):
+                report.add(summary, number, cells, row_problems)
+            if summary.rejected and not summary.skip_invalid:
+                writing = False  # the file will be refused: validate the rest, write nothing
+            if writing:
+                touched |= loader.write(records, summary)
+            if progress is not None:
+                progress(table.progress(), summary)
+        if writing:
+            touched |= loader.finish(summary)
+            AuditLog.record("import", user, target=f"file:{summary.file}", kind=kind,
+                            source=source, inserted=summary.inserted, updated=summary.updated,
+                            matched=summary.matched, existing=summary.existing,
+                            rejected=summary.rejected)
+            summary.imported = True
+        else:
+            transaction.rollback()
+            _zero(summary)
+    return touched
+
+
+def _zero(summary):
+    """A refused file changed nothing, whatever its valid rows would have done."""
+    summary.inserted = summary.updated = summary.unchanged = 0
+    summary.matched = summary.existing = 0
+    summary.flagged = []
+
+
+@dataclass
+class Record:
+    number: int
+    cells: list
+    values: dict
+
+
+def _parse(number, cells, columns, spec, seen, width):
+    """The row's values by column name, or its problems."""
+    problems = []
+    if len(cells) > width and any(c != "" for c in cells[width:]):
+        problems.append(Problem(number, "", "", N_("This row has %(count)s cells, more than the "
+                                                   "%(width)s columns of the header."),
+                                {"count": len(cells), "width": width}))
+    values = {}
+    for position, name, column in columns:
+        raw = cells[position] if position < len(cells) else ""
+        if raw == "":
+            if column.required:
+                problems.append(Problem(number, name, "", N_("This column is required.")))
+            continue
+        try:
+            # an XLSX date cell arrives as a date: only the date parser takes it as it is
+            values[name] = column.parse(raw if column.parse is parse_date else str(raw))
+        except Invalid as exc:
+            problems.append(Problem(number, name, str(raw), exc.message, exc.params))
+    for check in upsert.ROW_CHECKS.get(spec.name, ()):
+        problem = check(values)
+        if problem is not None:
+            column, message = problem
+            problems.append(Problem(number, column, str(values.get(column, "")), message))
+    for key in spec.keys:
+        if key in values:
+            first = seen.setdefault(values[key], number)
+            if first != number:
+                problems.append(Problem(number, key, values[key],
+                                        N_("The same %(column)s is on row %(row)s of this file."),
+                                        {"column": key, "row": first}))
+    return Record(number, cells, values), problems
+
+
+def _policy_numbers(path, mapping):
+    """Every policy_no in the file, so renewal_of may name a policy further down."""
+    table = open_table(path)
+    position = next(p for p, name in mapping.items() if name == "policy_no")
+    try:
+        return {cells[position] for _, cells in table.rows() if position < len(cells)}
+    finally:
+        table.close()
+
+
+class Report:
+    """The error report (all-or-nothing) or rejected rows (skip-invalid), beside the input."""
+
+    def __init__(self, path, headers, skip_invalid):
+        self.path = path
+        self.headers = headers
+        self.skip_invalid = skip_invalid
+        suffix = ".rejected.csv" if skip_invalid else ".errors.csv"
+        self.target = path.with_name(path.name + suffix)
+        self._file = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self._file is not None:
+            self._file.close()
+
+    def add(self, summary, number, cells, problems):
+        summary.rejected += 1
+        for problem in problems:
+            summary.problem_count += 1
+            if len(summary.problems) < SHOWN:
+                summary.problems.append(problem)
+        writer = self._writer()
+        if self.skip_invalid:
+            cells = [str(c) for c in cells] + [""] * (len(self.headers) - len(cells))
+            reason = "; ".join(p.detail() for p in problems)
+            writer.writerow([number, *cells[:len(self.headers)], reason])
+        else:
+            for p in problems:
+                writer.writerow([self.path.name, number, p.column, p.value, p.text()])
+
+    def _writer(self):
+        if self._file is None:
+            self._file = self.target.open("w", encoding="utf-8-sig", newline="")
+            self._csv = csv.writer(self._file, lineterminator="\r\n")
+            if self.skip_invalid:
+                self._csv.writerow(["row", *self.headers, "reason"])
+            else:
+                self._csv.writerow(["file", "row", "column", "value", "problem"])
+        return self._csv
+
+    def finish(self):
+        if self._file is None:
+            if self.target.exists():
+                self.target.unlink()  # an old report of a file that is now clean
+            return None
+        self._file.close()
+        return str(self.target)

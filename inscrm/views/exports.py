@@ -1,0 +1,64 @@
+"""Export downloads: the customer list as filtered (the list page's export button), renewals due
+in a period, and the segment migration between two dates."""
+
+import datetime as dt
+import tempfile
+
+from flask import Blueprint, abort, g, request, send_file
+from flask_babel import gettext
+
+from inscrm.auth import can_see_full_id
+from inscrm.exports import FILTERS, export
+from inscrm.validators import Invalid, parse_date
+from inscrm.views import client_ip, login_required, roles_required
+
+bp = Blueprint("exports", __name__, url_prefix="/exports")
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _send(what, fmt, **options):
+    if fmt not in MIMETYPES:
+        abort(404)
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (send_file closes it; big exports go to disk)
+    try:
+        export(what, spool, fmt, user=g.user, translate=gettext, ip=client_ip(), **options)
+    except Invalid:
+        spool.close()
+        abort(400)
+    spool.seek(0)
+    name = f"inscrm-{what}-{dt.date.today():%Y%m%d}.{fmt}"
+    return send_file(spool, mimetype=MIMETYPES[fmt], as_attachment=True, download_name=name)
+
+
+def _period():
+    try:
+        return parse_date(request.args.get("from", "")), parse_date(request.args.get("to", ""))
+    except Invalid:
+        abort(400)
+
+
+@bp.route("/customers.<fmt>")
+@login_required
+def customers(fmt):
+    """The customers the user may see, with the customer list's filters applied."""
+    filters = {name: request.args.get(name, "") for name in FILTERS}
+    return _send("customers", fmt, filters=filters, full_ids=can_see_full_id(g.user))
+
+
+@bp.route("/renewals.<fmt>")
+@login_required
+def renewals(fmt):
+    """Policies of the user's customers whose cover ends in the period."""
+    first, last = _period()
+    return _send("renewals", fmt, first=first, last=last)
+
+
+@bp.route("/migration.<fmt>")
+@roles_required("manager", "analyst")
+def migration(fmt):
+    """Customers moving between segments in the period, by flow."""
+    first, last = _period()
+    return _send("migration", fmt, first=first, last=last)
