@@ -25,6 +25,12 @@ DEFAULTS = {
     "prospect_intent_days": 365,
     # blacklist quota per reporting unit and year (the paper's minimum)
     "blacklist_quota": 5,
+    # --- account managers' work: tasks, renewals, KPIs (inscrm.tasks, inscrm.kpi) ---
+    "renewal_task_days": [60, 30, 7],  # a renewal task at each of these days before expiry
+    "renewal_window_days": 30,  # a renewal starting at most this long after expiry counts
+    "premium_at_risk_days": 60,  # in-force premium expiring within this many days, not renewed
+    "winback_task_days": 30,  # a win-back task this long before a competitor policy ends
+    "follow_up_lookback_days": 30,  # next-action dates older than this make no task any more
 }
 
 
