@@ -121,10 +121,13 @@ def _register_request_hooks(app):
 
 
 def _register_blueprints(app):
-    from inscrm.views import auth, home
+    from inscrm.views import auth, home, reports, territories, work
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
+    app.register_blueprint(work.bp)
+    app.register_blueprint(reports.bp)
+    app.register_blueprint(territories.bp)
 
 
 def _register_template_helpers(app):

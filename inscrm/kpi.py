@@ -202,7 +202,7 @@ def premium_at_risk(today, days=None):
         days = rules.current()["premium_at_risk_days"]
     count, cents = (
         our_policies()
-        .select(fn.COUNT(Policy.id), fn.COALESCE(fn.SUM(Policy.premium), 0))
+        .select(fn.COUNT(Policy.id), fn.COALESCE(fn.SUM(Policy.premium).coerce(False), 0))
         .where(
             Policy.start_date <= today,
             Policy.end_date.between(today, today + dt.timedelta(days=days)),
@@ -230,7 +230,7 @@ def scorecards(first, last, today, managers):
         Customer.manager,
     )
     premium = _grouped(
-        our_policies().select(fn.COALESCE(fn.SUM(Policy.premium), 0))
+        our_policies().select(fn.COALESCE(fn.SUM(Policy.premium).coerce(False), 0))
         .join(Customer, on=(Policy.customer == Customer.id))
         .where(Policy.start_date.between(first, last), ~Customer.deleted),
         Customer.manager,

@@ -22,7 +22,7 @@ Rules (thresholds in `inscrm.rules`):
 
 import datetime as dt
 
-from peewee import JOIN, SQL, Value, chunked, fn
+from peewee import JOIN, SQL, Case, Value, chunked, fn
 
 from inscrm import kpi, rules, schema
 from inscrm.ids import uuid7
@@ -331,22 +331,42 @@ def reassign(task_ids, assignee, by):
 PAGE = 50
 
 
-def open_tasks(assignee=None, kind=None):
-    """Open tasks, soonest due first, with their customer (and the customer's town)."""
-    query = (
+def with_customer():
+    """Tasks with their customer and policy, soonest due first."""
+    return (
         Task.live()
         .select(Task, Customer, Policy)
         .join(Customer, JOIN.LEFT_OUTER, on=(Task.customer == Customer.id))
         .switch(Task)
         .join(Policy, JOIN.LEFT_OUTER, on=(Task.policy == Policy.id))
-        .where(Task.status == "open")
         .order_by(Task.due_date, Task.id)
     )
+
+
+def open_tasks(assignee=None, kind=None):
+    """Open tasks, soonest due first, optionally of one assignee and one kind."""
+    query = with_customer().where(Task.status == "open")
     if assignee is not None:
         query = query.where(Task.assignee == assignee)
     if kind:
         query = query.where(Task.kind == kind)
     return query
+
+
+def load_per_assignee(today):
+    """[(assignee or None, open, overdue, due today)] over all open tasks."""
+    overdue = fn.SUM(Case(None, [(Task.due_date < today, 1)], 0))
+    due_today = fn.SUM(Case(None, [(Task.due_date == today, 1)], 0))
+    rows = (
+        Task.live()
+        .select(Task.assignee, fn.COUNT(Task.id), overdue, due_today)
+        .where(Task.status == "open")
+        .group_by(Task.assignee)
+        .tuples()
+    )
+    users = {u.id: u for u in User.select().where(User.id.in_([r[0] for r in rows if r[0]]))}
+    return sorted(((users.get(a), n, late, now_) for a, n, late, now_ in rows),
+                  key=lambda row: (row[0] is None, str(row[0] or "")))
 
 
 def section_bounds(section, today):
@@ -359,13 +379,20 @@ def section_bounds(section, today):
 
 
 def section(query, name, today, after=None, limit=PAGE):
-    """One page of a section's tasks (keyset: after = (due_date, id)), and its total count."""
+    """One page of a section's tasks (keyset: after = (due_date, id)), its total, and whether
+    more follow."""
     first, last = section_bounds(name, today)
     query = query.where(Task.due_date <= last)
     if first is not None:
         query = query.where(Task.due_date >= first)
     total = query.count()
-    if after is not None:
-        due, task_id = after
-        query = query.where((Task.due_date > due) | ((Task.due_date == due) & (Task.id > task_id)))
-    return list(query.limit(limit)), total
+    rows = list(after_key(query, after).limit(limit + 1))
+    return rows[:limit], total, len(rows) > limit
+
+
+def after_key(query, after):
+    """Keyset pagination over (due_date, id): the rows after `after`, or all when None."""
+    if after is None:
+        return query
+    due, task_id = after
+    return query.where((Task.due_date > due) | ((Task.due_date == due) & (Task.id > task_id)))

@@ -1,0 +1,123 @@
+"""The manager's reports: the dashboard, the renewal list and the account managers' scorecards."""
+
+import datetime as dt
+
+from flask import Blueprint, abort, g, redirect, request, url_for
+from flask_babel import gettext as _
+
+from inscrm import dashboard, kpi, renewals, rules
+from inscrm.models import AuditLog, Customer, User, db
+from inscrm.validators import Invalid, check_period, parse_date
+from inscrm.views import login_required, render, roles_required
+from inscrm.views.charts import dashboard_charts, funnel_stages
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+READERS = ("manager", "analyst")
+
+
+def _today():
+    return dt.date.today()
+
+
+def _period(default="year"):
+    """(name, first, last) from ?period= or ?first=&last= (a bad date or order is a 400)."""
+    today = _today()
+    args = request.args
+    if args.get("first") or args.get("last"):
+        try:
+            first = parse_date(args.get("first", ""))
+            last = parse_date(args.get("last", ""))
+            check_period(first, last)
+        except Invalid:
+            abort(400)
+        return "custom", first, last
+    name = args.get("period", default)
+    if name not in kpi.PERIODS:
+        abort(400)
+    return (name, *kpi.period_bounds(name, today))
+
+
+@bp.context_processor
+def _words():
+    return {"period_names": {
+        "month": _("This month"), "last_month": _("Last month"), "quarter": _("This quarter"),
+        "year": _("This year"), "12m": _("Last 12 months"), "custom": _("Chosen dates"),
+    }}
+
+
+@bp.route("/", endpoint="dashboard")
+@roles_required(*READERS)
+def dashboard_page():
+    """Segments, flows, renewals, conversion, loss ratios and blacklist quota, charted."""
+    name, first, last = _period()
+    figures = dashboard.figures(first, last, _today())
+    return render("reports/dashboard.html", "reports/_dashboard.html", period=name,
+                  first=first, last=last, figures=figures, data=figures["data"],
+                  charts=dashboard_charts(figures["data"]),
+                  funnel_stages=funnel_stages(figures["data"]["funnel"]))
+
+
+@bp.post("/refresh")
+@roles_required(*READERS)
+def refresh():
+    """Recompute the dashboard's figures now instead of this morning's."""
+    name, first, last = _period()
+    with db.atomic():
+        dashboard.figures(first, last, _today(), refresh=True)
+        AuditLog.record("dashboard_refreshed", g.user, first=str(first), last=str(last))
+    args = {"period": name} if name != "custom" else {"first": first, "last": last}
+    return redirect(url_for("reports.dashboard", **args))
+
+
+@bp.route("/renewals", endpoint="renewals")
+@login_required
+def renewals_page():
+    """Our policies expiring in a period, renewed or not; renewal rate and premium at risk."""
+    name, first, last = _period(default="month")
+    status = request.args.get("status", "")
+    if status and status not in renewals.STATUSES:
+        abort(400)
+    scope = Customer.visible_to(g.user) if g.user.role == "agent" else None
+    manager = request.args.get("manager", type=int) if g.user.role != "agent" else None
+    query = renewals.expiring(first, last, scope, manager, status or None)
+    after = None
+    if request.args.get("after_id"):
+        try:
+            after = parse_date(request.args["after_end"]), int(request.args["after_id"])
+        except (Invalid, KeyError, ValueError):
+            abort(400)
+    rows, has_more = renewals.page(query, after)
+    filters = {k: v for k, v in request.args.items()
+               if k in ("period", "first", "last", "status", "manager")}
+    context = {"rows": rows, "has_more": has_more, "filters": filters, "period": name,
+               "first": first, "last": last, "status": status, "manager": manager}
+    if after is not None:
+        return render("reports/renewals.html", "reports/_renewal_rows.html", **context)
+    context.update(
+        summary=renewals.summary(first, last, scope, manager),
+        rate=_expired_rate(first, last, g.user.id if scope is not None else manager),
+        at_risk=kpi.premium_at_risk(_today()) if scope is None and manager is None else None,
+        at_risk_days=rules.current()["premium_at_risk_days"],
+        managers=list(User.staff("agent", "manager")) if scope is None else [],
+    )
+    return render("reports/renewals.html", "reports/_renewals.html", **context)
+
+
+def _expired_rate(first, last, manager_id):
+    """The renewal rate of the part of the period already expired (None before it starts)."""
+    expired_until = min(last, _today() - dt.timedelta(days=1))
+    if expired_until < first:
+        return None
+    if manager_id is None:
+        return kpi.renewal_rate(first, expired_until)
+    return kpi.renewal_rate(first, expired_until, by_manager=True).get(manager_id, kpi.Ratio())
+
+
+@bp.route("/scorecards")
+@roles_required(*READERS)
+def scorecards():
+    """Per account manager and period: what they won and what they kept."""
+    name, first, last = _period(default="quarter")
+    cards = kpi.scorecards(first, last, _today(), list(User.staff("agent")))
+    return render("reports/scorecards.html", "reports/_scorecards.html", cards=cards,
+                  period=name, first=first, last=last)
