@@ -25,6 +25,8 @@ from inscrm.models import (
     Meta,
     Policy,
     SegmentChange,
+    User,
+    db,
 )
 
 CACHE_PREFIX = "dashboard:"
@@ -181,17 +183,50 @@ def compute(first, last, today):
     }
 
 
-def figures(first, last, today, refresh=False, clock=None):
-    """The dashboard's figures, computed at most once a day per period unless refreshed."""
-    key = f"{CACHE_PREFIX}{first.isoformat()}:{last.isoformat()}"
+def cached(name, today, compute_now, refresh=False, clock=None):
+    """{day, computed_at, data}: `compute_now()` kept in Meta for the rest of `today`.
+
+    Keys carry the day, and writing one drops the other days' keys, so Meta keeps only today's.
+    """
+    key = f"{CACHE_PREFIX}{today.isoformat()}:{name}"
     if not refresh:
         stored = Meta.get_value(key)
         if stored:
-            cached = json.loads(stored)
-            if cached.get("day") == today.isoformat():
-                return cached
+            return json.loads(stored)
     at = (clock or dt.datetime.now)().replace(microsecond=0)
     result = {"day": today.isoformat(), "computed_at": at.isoformat(sep=" "),
-              "data": compute(first, last, today)}
-    Meta.set_value(key, json.dumps(result, ensure_ascii=False))
+              "data": compute_now()}
+    with db.atomic():
+        Meta.delete().where(Meta.key.startswith(CACHE_PREFIX),
+                            ~Meta.key.startswith(f"{CACHE_PREFIX}{today.isoformat()}:")).execute()
+        Meta.set_value(key, json.dumps(result, ensure_ascii=False))
     return result
+
+
+def figures(first, last, today, refresh=False):
+    """The dashboard's figures, computed at most once a day per period unless refreshed."""
+    return cached(f"{first.isoformat()}:{last.isoformat()}", today,
+                  lambda: compute(first, last, today), refresh)
+
+
+def scorecards(first, last, today, refresh=False):
+    """The account managers' scorecards (kpi.scorecards) as JSON-ready rows, kept for the day."""
+
+    def compute_now():
+        managers = list(User.staff("agent"))
+        return [
+            {**{k: (_ratio(v) if isinstance(v, kpi.Ratio) else v)
+                for k, v in card.items() if k != "user"},
+             "user_id": card["user"].id, "premium": str(card["premium"])}
+            for card in kpi.scorecards(first, last, today, managers)
+        ]
+
+    return cached(f"scorecards:{first.isoformat()}:{last.isoformat()}", today, compute_now,
+                  refresh)
+
+
+def warm(today=None):
+    """Compute today's default dashboard and scorecards ahead of the first manager's visit."""
+    today = today or dt.date.today()
+    figures(*kpi.period_bounds("year", today), today)
+    scorecards(*kpi.period_bounds("quarter", today), today)

@@ -3,6 +3,7 @@ classification)."""
 
 import datetime as dt
 import logging
+import threading
 
 from inscrm.backup import backup
 from inscrm.models import Meta
@@ -21,10 +22,10 @@ def run(app):
         except OSError:
             log.exception("daily backup failed")
     if Meta.get_value("schema_version"):
-        _daily_tasks()
+        _daily_tasks(app)
 
 
-def _daily_tasks():
+def _daily_tasks(app):
     """The day's rule tasks (renewals, follow-ups, win-back, blacklist review), once a day."""
     from inscrm import tasks
     from inscrm.site import is_initialised
@@ -37,3 +38,24 @@ def _daily_tasks():
             log.info("tasks generated: %s", counts)
     except Exception:  # the app must still serve; the pass runs again at the next start
         log.exception("task generation failed")
+
+
+def warm_reports_in_background(app):
+    """Start computing today's reports in a thread (the server calls this; the CLI does not)."""
+    threading.Thread(target=_warm_reports, args=(app,), name="warm-reports", daemon=True).start()
+
+
+def _warm_reports(app):
+    """Today's dashboard and scorecards, computed while the first users sign in."""
+    from inscrm import dashboard
+    from inscrm.models import db
+
+    with app.app_context():
+        try:
+            db.connect(reuse_if_open=True)
+            dashboard.warm()
+        except Exception:  # a report computed later, on its first visit, is no worse
+            log.exception("warming the reports failed")
+        finally:
+            if not db.is_closed():
+                db.close()

@@ -61,14 +61,19 @@ def test_dashboard_is_kept_for_the_day_and_refreshed_on_request(client, app):
     login(client, "boss", "password-1")
     client.get("/reports/?period=year")
     first, last = dashboard.kpi.period_bounds("year", TODAY)
-    key = f"dashboard:{first.isoformat()}:{last.isoformat()}"
+    key = f"dashboard:{TODAY.isoformat()}:{first.isoformat()}:{last.isoformat()}"
     with app.app_context():
         stored = json.loads(Meta.get_value(key))
         stored["data"]["at_risk"]["premium"] = "12345.00"  # what a stale copy would say
         Meta.set_value(key, json.dumps(stored))
     assert "¥12,345.00" in client.get("/reports/?period=year").get_data(as_text=True)
-    assert post(client, "/reports/refresh?period=year").status_code == 302
+    with app.app_context():
+        Meta.set_value("dashboard:2020-01-01:x", "{}")  # another day's copy
+    assert post(client, "/reports/refresh?report=dashboard&period=year").status_code == 302
     assert "¥12,345.00" not in client.get("/reports/?period=year").get_data(as_text=True)
+    with app.app_context():
+        assert Meta.get_or_none(Meta.key == "dashboard:2020-01-01:x") is None
+    assert post(client, "/reports/refresh?report=nothing").status_code == 400
 
 
 def test_reports_are_for_managers(client, app):
@@ -103,3 +108,13 @@ def test_scorecards_page_and_fragment(client, app):
     assert "王经理" in page and "<html" in page and "¥3,100.00" in page
     fragment = client.get("/reports/scorecards?period=12m", headers=HX).get_data(as_text=True)
     assert 'id="scorecards"' in fragment and "<html" not in fragment
+
+
+def test_reports_are_warmed_for_the_day(app):
+    from inscrm import startup
+
+    book(app)
+    startup._warm_reports(app)  # what the server starts in a thread
+    with app.app_context():
+        keys = [m.key for m in Meta.select().where(Meta.key.startswith("dashboard:"))]
+    assert any(":scorecards:" in key for key in keys) and len(keys) == 2

@@ -147,3 +147,15 @@ def test_cli_generate_bad_date(runner):
     with pytest.raises(SystemExit) as exit_info:
         main(["tasks", "generate", "--today", "2025-13-01", "--data-dir", runner.data_dir])
     assert exit_info.value.code == 2
+
+
+def test_start_up_makes_the_days_tasks(app):
+    from inscrm import create_app
+
+    with app.app_context():
+        customer = make_customer(manager=make_user())
+        expiring(customer, dt.date.today() + dt.timedelta(days=5))
+    create_app({"TESTING": True, "DATA_DIR": app.config["DATA_DIR"]})  # start-up work on
+    with app.app_context():
+        assert [t.kind for t in Task.select()] == ["renewal"]
+        assert Meta.get_value(tasks.GENERATED_ON) == dt.date.today().isoformat()

@@ -60,13 +60,20 @@ def dashboard_page():
 @bp.post("/refresh")
 @roles_required(*READERS)
 def refresh():
-    """Recompute the dashboard's figures now instead of this morning's."""
+    """Recompute a report's figures now instead of this morning's."""
+    report = request.args.get("report", "dashboard")
+    if report not in ("dashboard", "scorecards"):
+        abort(400)
     name, first, last = _period()
     with db.atomic():
-        dashboard.figures(first, last, _today(), refresh=True)
-        AuditLog.record("dashboard_refreshed", g.user, first=str(first), last=str(last))
+        if report == "dashboard":
+            dashboard.figures(first, last, _today(), refresh=True)
+        else:
+            dashboard.scorecards(first, last, _today(), refresh=True)
+        AuditLog.record("report_refreshed", g.user, report=report, first=str(first),
+                        last=str(last))
     args = {"period": name} if name != "custom" else {"first": first, "last": last}
-    return redirect(url_for("reports.dashboard", **args))
+    return redirect(url_for(f"reports.{report}", **args))
 
 
 @bp.route("/renewals", endpoint="renewals")
@@ -118,6 +125,9 @@ def _expired_rate(first, last, manager_id):
 def scorecards():
     """Per account manager and period: what they won and what they kept."""
     name, first, last = _period(default="quarter")
-    cards = kpi.scorecards(first, last, _today(), list(User.staff("agent")))
+    figures = dashboard.scorecards(first, last, _today())
+    people = {u.id: u for u in User.select().where(
+        User.id.in_([card["user_id"] for card in figures["data"]]))}
+    cards = [{**card, "user": people.get(card["user_id"])} for card in figures["data"]]
     return render("reports/scorecards.html", "reports/_scorecards.html", cards=cards,
-                  period=name, first=first, last=last)
+                  figures=figures, period=name, first=first, last=last)

@@ -15,6 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from inscrm import tasks
+from inscrm.labels import label
 from inscrm.models import ACTIVITY_KINDS, OUTCOMES, TASK_KINDS, Task, User
 from inscrm.validators import Invalid, parse_choice, parse_date
 from inscrm.views import get_object_or_404, is_htmx, login_required, render, roles_required
@@ -30,8 +31,9 @@ def _words():
     return {
         "section_titles": {"overdue": _("Overdue"), "today": _("Due today"),
                            "week": _("This week")},
-        "activity_kinds": ACTIVITY_KINDS,
-        "outcomes": OUTCOMES,
+        # translated once per request, not once per row
+        "activity_options": [(code, _(label("activity_kind", code))) for code in ACTIVITY_KINDS],
+        "outcome_options": [(code, _(label("outcome", code))) for code in OUTCOMES],
     }
 
 
