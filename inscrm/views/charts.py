@@ -52,7 +52,8 @@ def flows_chart(rows):
         nodes[target] = {"name": target, "itemStyle": {"color": SEGMENT_COLOURS[r["to"]]}}
         flow = _(label("flow", r["flow"])) if r["flow"] else ""
         links.append({"source": source, "target": target, "value": r["customers"],
-                      "flow": flow, "edgeLabel": {"show": True, "formatter": f"{flow} {{c}}"}})
+                      "flow": flow, "edgeLabel": {"show": True, "formatter": f"{flow} {{c}}",
+                                    "color": "#1f2933"}})
     return {
         "tooltip": {"trigger": "item"},
         "series": [{
