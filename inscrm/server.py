@@ -38,7 +38,7 @@ def run(data_dir, host, port, open_browser=True, threads=8):
     from waitress import serve
 
     from inscrm.cli import make_app
-    from inscrm.startup import warm_reports_in_background
+    from inscrm.startup import start_daily_work
 
     app = make_app(data_dir)
     url = f"http://{host}:{port}/"
@@ -47,5 +47,5 @@ def run(data_dir, host, port, open_browser=True, threads=8):
     log.info("serving %s from %s", url, app.config["DATA_DIR"])
     if open_browser:
         open_browser_when_ready(url)
-    warm_reports_in_background(app)
+    start_daily_work(app)
     serve(app, host=host, port=port, threads=threads, ident="InsCRM")

@@ -4,6 +4,7 @@ classification)."""
 import datetime as dt
 import logging
 import threading
+import time
 
 from inscrm.backup import backup
 from inscrm.models import Meta
@@ -40,22 +41,32 @@ def _daily_tasks(app):
         log.exception("task generation failed")
 
 
-def warm_reports_in_background(app):
-    """Start computing today's reports in a thread (the server calls this; the CLI does not)."""
-    threading.Thread(target=_warm_reports, args=(app,), name="warm-reports", daemon=True).start()
+def start_daily_work(app, every=600):
+    """In a thread of the server (not the CLI): each day's tasks and reports, computed ahead of
+    the first user of the day, checked every `every` seconds so a server left running overnight
+    has them ready in the morning."""
+    threading.Thread(target=_daily_loop, args=(app, every), name="daily-work",
+                     daemon=True).start()
 
 
-def _warm_reports(app):
-    """Today's dashboard and scorecards, computed while the first users sign in."""
-    from inscrm import dashboard
+def _daily_loop(app, every):
+    while True:
+        daily_work(app)
+        time.sleep(every)
+
+
+def daily_work(app):
+    """Today's rule tasks (if not made yet) and today's dashboard and scorecards."""
+    from inscrm import dashboard, tasks
     from inscrm.models import db
 
     with app.app_context():
         try:
             db.connect(reuse_if_open=True)
+            tasks.generate_once_a_day()
             dashboard.warm()
-        except Exception:  # a report computed later, on its first visit, is no worse
-            log.exception("warming the reports failed")
+        except Exception:  # computed later, on the first visit, is no worse
+            log.exception("the day's tasks and reports failed")
         finally:
             if not db.is_closed():
                 db.close()

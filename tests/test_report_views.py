@@ -114,7 +114,7 @@ def test_reports_are_warmed_for_the_day(app):
     from inscrm import startup
 
     book(app)
-    startup._warm_reports(app)  # what the server starts in a thread
+    startup.daily_work(app)  # what the server runs in a thread, every ten minutes
     with app.app_context():
         keys = [m.key for m in Meta.select().where(Meta.key.startswith("dashboard:"))]
     assert any(":scorecards:" in key for key in keys) and len(keys) == 2
