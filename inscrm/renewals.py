@@ -51,25 +51,29 @@ def page(query, after=None):
     return rows[:PAGE], len(rows) > PAGE
 
 
-def summary(first, last, customers=None, manager=None):
-    """{policies, renewed, rate, premium, renewed_premium} of the policies ending in the period."""
+def summary(first, last, today, customers=None, manager=None):
+    """{policies, renewed, premium, renewed_premium, expired}: the policies ending in the
+    period; `expired` is the renewal rate (a kpi.Ratio) of those that ended before `today`."""
     renewed = kpi.is_renewed(Policy)
-    n, count_renewed, cents, renewed_cents = (
+    is_renewed = Case(None, [(renewed, 1)], 0)
+    ended = Policy.end_date < today
+    n, count_renewed, cents, renewed_cents, expired, expired_renewed = (
         _base(first, last, customers, manager)
         .select(
             fn.COUNT(Policy.id),
-            fn.SUM(Case(None, [(renewed, 1)], 0)),
+            fn.SUM(is_renewed),
             fn.SUM(Policy.premium).coerce(False),
             fn.SUM(Case(None, [(renewed, Policy.premium)], 0)).coerce(False),
+            fn.SUM(Case(None, [(ended, 1)], 0)),
+            fn.SUM(Case(None, [(ended & renewed, 1)], 0)),
         )
         .tuples()
         .get()
     )
-    ratio = kpi.Ratio(int(count_renewed or 0), int(n or 0))
     return {
-        "policies": ratio.denominator,
-        "renewed": ratio.numerator,
-        "rate": ratio.rate,
+        "policies": int(n or 0),
+        "renewed": int(count_renewed or 0),
         "premium": Decimal(int(cents or 0)) / 100,
         "renewed_premium": Decimal(int(renewed_cents or 0)) / 100,
+        "expired": kpi.Ratio(int(expired_renewed or 0), int(expired or 0)),
     }

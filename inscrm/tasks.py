@@ -248,11 +248,12 @@ def close_renewed():
 
 
 def _supersede_renewal_stages():
-    """Cancel an open renewal task when a later stage's task for the same policy is open."""
+    """Cancel an open renewal task when a later stage's task (made after it) for the same
+    policy is open."""
     later = Task.alias("later")
     newer_stage = later.select(SQL("1")).where(
         later.policy == Task.policy, later.kind == "renewal", later.status == "open",
-        later.due_date > Task.due_date, ~later.deleted,
+        later.origin == "renewal_rule", later.id > Task.id, ~later.deleted,
     )
     return (
         Task.update(status="cancelled", note=N_("Superseded by a later reminder"),

@@ -165,3 +165,16 @@ def test_periods():
     assert kpi.period_bounds("year", today) == (D(2025, 1, 1), today)
     assert kpi.period_bounds("12m", today) == (D(2024, 5, 18), today)
 
+
+
+def test_renewal_list_summary(ctx):
+    from inscrm import renewals
+
+    renewal_book()
+    summary = renewals.summary(*Q1, today=D(2025, 3, 1))
+    # ending in Q1: a1 b1 c1 d1 h1 i1 (1000 each); renewed a1 b1; ended before 03-01: a1 b1 c1 i1
+    assert (summary["policies"], summary["renewed"]) == (6, 2)
+    assert (summary["premium"], summary["renewed_premium"]) == (Decimal(6000), Decimal(2000))
+    assert summary["expired"] == kpi.Ratio(2, 4)
+    listed = list(renewals.expiring(*Q1, status="open"))
+    assert sorted(p.customer.name for p in listed) == ["C", "D", "H", "I"]

@@ -91,6 +91,7 @@ def test_renewal_list_with_status_filter_and_an_agents_scope(client, app):
     whole = client.get(f"/reports/renewals?first={day(-30)}&last={day(30)}").get_data(
         as_text=True)
     assert "续了的客户" in whole and "未续客户" in whole and "别人的客户" in whole
+    assert "本期到期的 1 张保单中已续保 1 张" in whole  # only `old` has expired so far
     only_open = client.get(f"/reports/renewals?first={day(-30)}&last={day(30)}&status=open",
                            headers=HX).get_data(as_text=True)
     assert "未续客户" in only_open and "续了的客户" not in only_open and "<html" not in only_open

@@ -101,23 +101,12 @@ def renewals_page():
     if after is not None:
         return render("reports/renewals.html", "reports/_renewal_rows.html", **context)
     context.update(
-        summary=renewals.summary(first, last, scope, manager),
-        rate=_expired_rate(first, last, g.user.id if scope is not None else manager),
+        summary=renewals.summary(first, last, _today(), scope, manager),
         at_risk=kpi.premium_at_risk(_today()) if scope is None and manager is None else None,
         at_risk_days=rules.current()["premium_at_risk_days"],
         managers=list(User.staff("agent", "manager")) if scope is None else [],
     )
     return render("reports/renewals.html", "reports/_renewals.html", **context)
-
-
-def _expired_rate(first, last, manager_id):
-    """The renewal rate of the part of the period already expired (None before it starts)."""
-    expired_until = min(last, _today() - dt.timedelta(days=1))
-    if expired_until < first:
-        return None
-    if manager_id is None:
-        return kpi.renewal_rate(first, expired_until)
-    return kpi.renewal_rate(first, expired_until, by_manager=True).get(manager_id, kpi.Ratio())
 
 
 @bp.route("/scorecards")
