@@ -56,14 +56,17 @@ def _daily_loop(app, every):
 
 
 def daily_work(app):
-    """Today's rule tasks (if not made yet) and today's dashboard and scorecards."""
+    """Today's rule tasks (if not made yet, else close the renewed ones) and today's dashboard
+    and scorecards."""
     from inscrm import dashboard, tasks
     from inscrm.models import db
 
     with app.app_context():
         try:
             db.connect(reuse_if_open=True)
-            tasks.generate_once_a_day()
+            if tasks.generate_once_a_day() is None:
+                with db.atomic():  # a renewal imported since closes its task within minutes
+                    tasks.close_renewed()
             dashboard.warm()
         except Exception:  # computed later, on the first visit, is no worse
             log.exception("the day's tasks and reports failed")

@@ -159,3 +159,17 @@ def test_start_up_makes_the_days_tasks(app):
     with app.app_context():
         assert [t.kind for t in Task.select()] == ["renewal"]
         assert Meta.get_value(tasks.GENERATED_ON) == dt.date.today().isoformat()
+
+
+def test_the_servers_daily_work_closes_a_renewal_task_the_same_day(app):
+    from inscrm import startup
+
+    with app.app_context():
+        customer = make_customer(manager=make_user(), segment="standard")
+        old = expiring(customer, dt.date.today() + dt.timedelta(days=5))
+    startup.daily_work(app)
+    with app.app_context():
+        make_policy(customer, start=old.end_date + dt.timedelta(days=1), renewal_of=old)
+    startup.daily_work(app)  # the same day: the pass already ran, the renewal still closes
+    with app.app_context():
+        assert [t.status for t in Task.select().where(Task.kind == "renewal")] == ["done"]
