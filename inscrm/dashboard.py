@@ -226,7 +226,11 @@ def scorecards(first, last, today, refresh=False):
 
 
 def warm(today=None):
-    """Compute today's default dashboard and scorecards ahead of the first manager's visit."""
+    """Compute today's dashboard and scorecards for every named period ahead of the first
+    manager's visit (the default ones first); those already kept for today are skipped."""
     today = today or dt.date.today()
     figures(*kpi.period_bounds("year", today), today)
     scorecards(*kpi.period_bounds("quarter", today), today)
+    for name in kpi.PERIODS:
+        figures(*kpi.period_bounds(name, today), today)
+        scorecards(*kpi.period_bounds(name, today), today)
