@@ -161,7 +161,6 @@ def compute(first, last, today):
     held_count = sum(s["customers"] for s in held)
     average = (sum(Decimal(s["premium"]) for s in held) / held_count) if held_count else Decimal(0)
     value = kpi.retention_value(retention, average)
-    at_risk_count, at_risk = kpi.premium_at_risk(today)
     funnel_counts = funnel(first, last)
     return {
         "first": first.isoformat(),
@@ -174,8 +173,7 @@ def compute(first, last, today):
         "retention_value": {k: (str(v) if isinstance(v, Decimal) else v)
                             for k, v in value.items()},
         "average_premium": str(average.quantize(Decimal("0.01"))),
-        "at_risk": {"policies": at_risk_count, "premium": str(at_risk),
-                    "days": rules.current()["premium_at_risk_days"]},
+        "at_risk": premium_at_risk(today)["data"],
         "funnel": funnel_counts,
         "conversion": _ratio(kpi.Ratio(funnel_counts["converted"], funnel_counts["pool"])),
         "loss_ratios": loss_ratio_by_segment(first, last),
@@ -223,6 +221,17 @@ def scorecards(first, last, today, refresh=False):
 
     return cached(f"scorecards:{first.isoformat()}:{last.isoformat()}", today, compute_now,
                   refresh)
+
+
+def premium_at_risk(today, refresh=False):
+    """kpi.premium_at_risk as {policies, premium, days}, kept for the day."""
+
+    def compute_now():
+        days = rules.current()["premium_at_risk_days"]
+        count, premium = kpi.premium_at_risk(today, days)
+        return {"policies": count, "premium": str(premium), "days": days}
+
+    return cached("at_risk", today, compute_now, refresh)
 
 
 def warm(today=None):

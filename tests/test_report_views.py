@@ -120,4 +120,7 @@ def test_reports_are_warmed_for_the_day(app):
         keys = [m.key for m in Meta.select().where(Meta.key.startswith("dashboard:"))]
     # every named period (some coincide early in a year), for the dashboard and the scorecards
     periods = {dashboard.kpi.period_bounds(name, TODAY) for name in dashboard.kpi.PERIODS}
-    assert len([k for k in keys if ":scorecards:" in k]) == len(keys) // 2 == len(periods)
+    scorecards = [k for k in keys if ":scorecards:" in k]
+    at_risk = [k for k in keys if k.endswith(":at_risk")]
+    assert len(scorecards) == len(periods) and len(at_risk) == 1
+    assert len(keys) == 2 * len(periods) + 1

@@ -5,7 +5,7 @@ import datetime as dt
 from flask import Blueprint, abort, g, redirect, request, url_for
 from flask_babel import gettext as _
 
-from inscrm import dashboard, kpi, renewals, rules
+from inscrm import dashboard, kpi, renewals
 from inscrm.models import AuditLog, Customer, User, db
 from inscrm.validators import Invalid, check_period, parse_date
 from inscrm.views import login_required, render, roles_required
@@ -67,6 +67,7 @@ def refresh():
     name, first, last = _period()
     with db.atomic():
         if report == "dashboard":
+            dashboard.premium_at_risk(_today(), refresh=True)
             dashboard.figures(first, last, _today(), refresh=True)
         else:
             dashboard.scorecards(first, last, _today(), refresh=True)
@@ -102,8 +103,8 @@ def renewals_page():
         return render("reports/renewals.html", "reports/_renewal_rows.html", **context)
     context.update(
         summary=renewals.summary(first, last, _today(), scope, manager),
-        at_risk=kpi.premium_at_risk(_today()) if scope is None and manager is None else None,
-        at_risk_days=rules.current()["premium_at_risk_days"],
+        at_risk=(dashboard.premium_at_risk(_today())["data"]
+                 if scope is None and manager is None else None),
         managers=list(User.staff("agent", "manager")) if scope is None else [],
     )
     return render("reports/renewals.html", "reports/_renewals.html", **context)

@@ -180,11 +180,12 @@ def team():
     after = _keyset()
     rows = list(tasks.after_key(query, after).limit(tasks.PAGE + 1))
     template = "work/_team_rows.html" if after is not None else "work/_team.html"
+    load = tasks.load_per_assignee(today) if after is None else []  # not for the next rows
     return render("work/team.html", template, rows=rows[: tasks.PAGE],
                   has_more=len(rows) > tasks.PAGE, filters=filters, staff=_staff(),
                   filters_args={k: v for k, v in request.args.items()
                                 if k in ("kind", "assignee", "overdue")},
-                  load=tasks.load_per_assignee(today), kinds=TASK_KINDS, today=today,
+                  load=load, kinds=TASK_KINDS, today=today,
                   mode="team")
 
 
