@@ -331,7 +331,7 @@ def reassign(task_ids, assignee, by):
 
 # --- reading the queues ---------------------------------------------------------------------
 
-PAGE = 50
+PAGE = 30  # rows per section; the next ones load as the list scrolls
 
 
 def with_customer():

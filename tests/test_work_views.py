@@ -115,20 +115,21 @@ def test_more_pages_by_keyset(client, app, team):
     people, _made = team
     with app.app_context():
         customer = make_customer(manager=people["wang"])
-        for i in range(55):
+        for i in range(35):
             Task.create(assignee=people["wang"], customer=customer, title=f"bulk-{i:02d}",
                         due_date=day(-10))
     login(client, "wang", "password-1")
     page = client.get("/work/").get_data(as_text=True)
-    assert "bulk-49" in page and "bulk-50" not in page and 'hx-trigger="revealed"' in page
+    # a page holds 30 rows: bulk-00 … bulk-29
+    assert "bulk-29" in page and "bulk-30" not in page and 'hx-trigger="revealed"' in page
     with app.app_context():
-        last = Task.get(Task.title == "bulk-49")
+        last = Task.get(Task.title == "bulk-29")
     args = f"after_due={last.due_date.isoformat()}&after_id={last.id}"
     rows = client.get(f"/work/section/overdue?{args}", headers=HX).get_data(as_text=True)
-    assert "bulk-50" in rows and "bulk-49" not in rows and "wang-late" in rows
+    assert "bulk-30" in rows and "bulk-29" not in rows and "wang-late" in rows
     assert "<html" not in rows
     full = client.get(f"/work/section/overdue?{args}").get_data(as_text=True)
-    assert "<html" in full and "bulk-54" in full
+    assert "<html" in full and "bulk-34" in full
     assert client.get("/work/section/nope").status_code == 404
 
 
