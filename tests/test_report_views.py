@@ -124,3 +124,13 @@ def test_reports_are_warmed_for_the_day(app):
     at_risk = [k for k in keys if k.endswith(":at_risk")]
     assert len(scorecards) == len(periods) and len(at_risk) == 1
     assert len(keys) == 2 * len(periods) + 1
+
+
+def test_renewal_list_next_rows_by_keyset(client, app):
+    old = book(app)
+    login(client, "boss", "password-1")
+    rows = client.get(f"/reports/renewals?first={day(-30)}&last={day(30)}"
+                      f"&after_end={old.end_date}&after_id={old.id}", headers=HX)
+    text = rows.get_data(as_text=True)
+    assert "未续客户" in text and "续了的客户" not in text and "<html" not in text
+    assert client.get("/reports/renewals?after_end=x&after_id=1").status_code == 400

@@ -180,3 +180,22 @@ def test_my_work_runs_the_days_pass_once(client, app):
         assert Task.select().where(Task.kind == "renewal").count() == 1
         assert Meta.get_value(GENERATED_ON) == TODAY.isoformat()
     assert "续保" in page
+
+
+def test_team_queue_pages_by_keyset_with_its_filters(client, app, team):
+    people, _made = team
+    with app.app_context():
+        customer = make_customer(manager=people["li"])
+        for i in range(35):
+            Task.create(assignee=people["li"], customer=customer, kind="win_back",
+                        title=f"wb-{i:02d}", due_date=day(-9))
+    login(client, "boss", "password-1")
+    page = client.get("/work/team?kind=win_back").get_data(as_text=True)
+    assert "wb-29" in page and "wb-30" not in page and "wang-late" not in page
+    with app.app_context():
+        last = Task.get(Task.title == "wb-29")
+    rows = client.get(f"/work/team?kind=win_back&after_due={last.due_date}&after_id={last.id}",
+                      headers=HX).get_data(as_text=True)
+    assert "wb-30" in rows and "wb-34" in rows and "wb-29" not in rows
+    assert "Open tasks per person" not in rows and "每人未完成任务" not in rows  # rows only
+    assert client.get("/work/team?kind=nope").status_code == 400
