@@ -96,7 +96,7 @@ def _answer(task, error=None, status=200):
         return response
     if error:
         return render_template("errors/error.html", code=400, message=error), 400
-    back = request.form.get("mode") == "team" and "work.team" or "work.mine"
+    back = "work.team" if request.form.get("mode") == "team" else "work.mine"
     return redirect(url_for(back))
 
 
