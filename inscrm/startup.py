@@ -56,8 +56,8 @@ def _daily_loop(app, every):
 
 
 def daily_work(app):
-    """Today's rule tasks (if not made yet, else close the renewed ones) and today's dashboard
-    and scorecards."""
+    """Today's rule tasks (if not made yet; else close the renewed ones and make new contacts'
+    follow-ups) and today's dashboard and scorecards."""
     from inscrm import dashboard, tasks
     from inscrm.models import db
 
@@ -65,8 +65,7 @@ def daily_work(app):
         try:
             db.connect(reuse_if_open=True)
             if tasks.generate_once_a_day() is None:
-                with db.atomic():  # a renewal imported since closes its task within minutes
-                    tasks.close_renewed()
+                tasks.refresh()  # renewals and contacts recorded since, within minutes
             dashboard.warm()
         except Exception:  # computed later, on the first visit, is no worse
             log.exception("the day's tasks and reports failed")

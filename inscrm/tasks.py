@@ -75,6 +75,16 @@ def generate_once_a_day(today=None):
     return generate_tasks(today)
 
 
+def refresh(today=None):
+    """Between daily passes: close renewed tasks and make the follow-ups of contacts logged
+    since (by any page or import); (closed, follow-ups made)."""
+    today = today or dt.date.today()
+    with db.atomic():
+        closed = close_renewed()
+        made = _insert(_follow_up_candidates(today, rules.current()), "follow_up_rule")
+    return closed, made
+
+
 def _assignee():
     """The account manager: the customer's own, else the manager of the customer's town."""
     return fn.COALESCE(Customer.manager, Township.manager)

@@ -173,3 +173,15 @@ def test_the_servers_daily_work_closes_a_renewal_task_the_same_day(app):
     startup.daily_work(app)  # the same day: the pass already ran, the renewal still closes
     with app.app_context():
         assert [t.status for t in Task.select().where(Task.kind == "renewal")] == ["done"]
+
+
+def test_refresh_between_daily_passes(ctx):
+    agent = make_user()
+    customer = make_customer(manager=agent, segment="standard")
+    old = expiring(customer, TODAY + dt.timedelta(days=5))
+    tasks.generate_tasks(TODAY)
+    make_policy(customer, start=old.end_date + dt.timedelta(days=1), renewal_of=old)
+    Activity.create(customer=customer, user=agent, date=TODAY,
+                    next_action_date=TODAY + dt.timedelta(days=2))
+    assert tasks.refresh(TODAY) == (1, 1)
+    assert tasks.refresh(TODAY) == (0, 0)
