@@ -56,8 +56,8 @@ def _daily_loop(app, every):
 
 
 def daily_work(app):
-    """Today's rule tasks (if not made yet; else close the renewed ones and make new contacts'
-    follow-ups) and today's dashboard and scorecards."""
+    """Today's rule tasks (made again whenever the data they come from changed since) and
+    today's dashboard and scorecards."""
     from inscrm import dashboard, tasks
     from inscrm.models import db
 

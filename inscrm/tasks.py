@@ -44,6 +44,8 @@ from inscrm.models import (
 from inscrm.validators import N_, Invalid
 
 GENERATED_ON = "tasks_generated_on"
+WATERMARK = "tasks_watermark"
+WATCHED = (Policy, Activity, Claim, SegmentChange, Customer)  # what the rules read
 
 
 # --- the generating pass --------------------------------------------------------------------
@@ -54,6 +56,7 @@ def generate_tasks(today=None):
     today = today or dt.date.today()
     settings = rules.current()
     with db.atomic():
+        mark = watermark()
         counts = {
             "closed": close_renewed(),
             "renewal": _insert(_renewal_candidates(today, settings), "renewal_rule"),
@@ -64,7 +67,13 @@ def generate_tasks(today=None):
         }
         counts["superseded"] = _supersede_renewal_stages()
         Meta.set_value(GENERATED_ON, today.isoformat())
+        Meta.set_value(WATERMARK, mark)
     return counts
+
+
+def watermark():
+    """The latest change sequence of each table the rules read: unchanged, nothing to do."""
+    return ",".join(str(model.select(fn.MAX(model.seq)).scalar() or 0) for model in WATCHED)
 
 
 def generate_once_a_day(today=None):
@@ -76,13 +85,11 @@ def generate_once_a_day(today=None):
 
 
 def refresh(today=None):
-    """Between daily passes: close renewed tasks and make the follow-ups of contacts logged
-    since (by any page or import); (closed, follow-ups made)."""
-    today = today or dt.date.today()
-    with db.atomic():
-        closed = close_renewed()
-        made = _insert(_follow_up_candidates(today, rules.current()), "follow_up_rule")
-    return closed, made
+    """Run the pass again when the data the rules read changed since the last one (a renewal
+    or a contact recorded by any page or import); the counts, or None when nothing changed."""
+    if Meta.get_value(WATERMARK) == watermark():
+        return None
+    return generate_tasks(today)
 
 
 def _assignee():

@@ -183,5 +183,19 @@ def test_refresh_between_daily_passes(ctx):
     make_policy(customer, start=old.end_date + dt.timedelta(days=1), renewal_of=old)
     Activity.create(customer=customer, user=agent, date=TODAY,
                     next_action_date=TODAY + dt.timedelta(days=2))
-    assert tasks.refresh(TODAY) == (1, 1)
-    assert tasks.refresh(TODAY) == (0, 0)
+    counts = tasks.refresh(TODAY)
+    assert (counts["closed"], counts["follow_up"]) == (1, 1)
+    assert tasks.refresh(TODAY) is None  # nothing changed since
+
+
+def test_data_loaded_after_the_days_pass_gets_its_tasks_the_same_day(app):
+    """`inscrm init` + `inscrm demo` + `inscrm serve` on one day: the pass of the empty database
+    must not stop the server's pass over the loaded data."""
+    from inscrm import startup
+
+    with app.app_context():
+        tasks.generate_once_a_day()  # start-up of a CLI command, before the data
+        expiring(make_customer(manager=make_user()), dt.date.today() + dt.timedelta(days=5))
+    startup.daily_work(app)
+    with app.app_context():
+        assert [t.kind for t in Task.select()] == ["renewal"]
