@@ -163,7 +163,11 @@ def test_visit_list_prints_a_days_tasks_with_addresses_and_phones(client, team):
     login(client, "wang", "password-1")
     page = client.get("/work/visits").get_data(as_text=True)
     assert "南湖区建设街道1号" in page and "13800000001" in page
-    assert "wang-late" in page and "wang-today" in page and "wang-week" not in page
+    assert "wang-today" in page and "wang-late" not in page and "wang-week" not in page
+    with_overdue = client.get("/work/visits?overdue=1").get_data(as_text=True)
+    assert "wang-late" in with_overdue and "wang-today" in with_overdue
+    assert "wang-today" in client.get(f"/work/visits?user={team[0]['li'].id}").get_data(
+        as_text=True)  # an agent cannot print another's list: their own comes instead
     later = client.get(f"/work/visits?date={day(4).isoformat()}").get_data(as_text=True)
     assert "wang-week" in later and "wang-today" not in later
     assert client.get("/work/visits?date=junk").status_code == 400
@@ -199,3 +203,13 @@ def test_team_queue_pages_by_keyset_with_its_filters(client, app, team):
     assert "wb-30" in rows and "wb-34" in rows and "wb-29" not in rows
     assert "Open tasks per person" not in rows and "每人未完成任务" not in rows  # rows only
     assert client.get("/work/team?kind=nope").status_code == 400
+
+
+def test_manager_prints_a_persons_visit_list(client, team):
+    people, _made = team
+    login(client, "boss", "password-1")
+    assert f"/work/visits?user={people['li'].id}" in client.get("/work/team").get_data(
+        as_text=True)
+    page = client.get(f"/work/visits?user={people['li'].id}").get_data(as_text=True)
+    assert "li-today" in page and "李经理" in page and "wang-today" not in page
+    assert client.get("/work/visits?user=99999").status_code == 404

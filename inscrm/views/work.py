@@ -24,6 +24,7 @@ bp = Blueprint("work", __name__, url_prefix="/work")
 
 SECTIONS = ("overdue", "today", "week")
 ASSIGNABLE_ROLES = ("agent", "claims", "manager")
+VISITS = 200  # rows on a printed visit list
 
 
 @bp.context_processor
@@ -228,7 +229,7 @@ def _assignee_from_form():
 @bp.route("/visits")
 @login_required
 def visits():
-    """A day's open tasks with addresses and phones, to print and take along."""
+    """A day's open tasks (and, ticked, the overdue ones) with addresses and phones, to print."""
     try:
         day = parse_date(request.args["date"]) if request.args.get("date") else _today()
     except Invalid:
@@ -236,8 +237,8 @@ def visits():
     user = g.user
     if request.args.get("user") and g.user.role in ("manager", "admin"):
         user = get_object_or_404(User.live(), User.id == request.args.get("user", type=int))
-    query = tasks.open_tasks(assignee=user).where(Task.due_date <= day)
-    if day != _today():
-        query = query.where(Task.due_date == day)
-    return render("work/visits.html", "work/visits.html", rows=list(query.limit(500)),
-                  day=day, person=user)
+    overdue = request.args.get("overdue") == "1"
+    query = tasks.open_tasks(assignee=user).where(
+        (Task.due_date <= day) if overdue else (Task.due_date == day))
+    return render("work/visits.html", "work/visits.html", rows=list(query.limit(VISITS)),
+                  day=day, person=user, overdue=overdue, limit=VISITS)
