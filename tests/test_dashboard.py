@@ -54,6 +54,7 @@ def test_conversion_funnel(ctx):
                                   (p3, "interested", D(2024, 12, 31))):  # p3: before Q1
         Activity.create(customer=customer, outcome=outcome, date=on)
     assert dashboard.funnel(*Q1) == {"pool": 4, "contacted": 3, "intent": 2, "converted": 1}
+    assert dashboard.kpi.conversion(*Q1) == dashboard.kpi.Ratio(1, 4)  # the funnel's ends
 
 
 def test_loss_ratio_by_segment(ctx):
