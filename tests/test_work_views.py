@@ -213,3 +213,22 @@ def test_manager_prints_a_persons_visit_list(client, team):
     page = client.get(f"/work/visits?user={people['li'].id}").get_data(as_text=True)
     assert "li-today" in page and "李经理" in page and "wang-today" not in page
     assert client.get("/work/visits?user=99999").status_code == 404
+
+
+def test_plain_form_posts_without_htmx_redirect_back(client, team, app):
+    people, made = team
+    login(client, "wang", "password-1")
+    response = post(client, f"/work/task/{made['wang-week']}/contact",
+                    {"kind": "call", "outcome": "none", "mode": "mine"})
+    assert response.status_code == 302 and response.location.endswith("/work/")
+    response = post(client, f"/work/task/{made['wang-late']}/reschedule",
+                    {"due_date": day(1).isoformat(), "mode": "mine"})
+    assert response.status_code == 302
+    login(client, "boss", "password-1")
+    response = post(client, f"/work/task/{made['wang-today']}/reassign",
+                    {"assignee": people["li"].id, "mode": "team"})
+    assert response.status_code == 302 and response.location.endswith("/work/team")
+    with app.app_context():
+        assert Task.get_by_id(made["wang-week"]).status == "open"  # "done" was not ticked
+        assert Task.get_by_id(made["wang-late"]).due_date == day(1)
+        assert Task.get_by_id(made["wang-today"]).assignee_id == people["li"].id
