@@ -30,6 +30,7 @@ from inscrm.models import (
 )
 
 CACHE_PREFIX = "dashboard:"
+CACHE_FORMAT = "1"  # raise when the kept figures change shape, so a new version recomputes
 
 
 def _money(cents):
@@ -186,7 +187,7 @@ def cached(name, today, compute_now, refresh=False, clock=None):
 
     Keys carry the day, and writing one drops the other days' keys, so Meta keeps only today's.
     """
-    key = f"{CACHE_PREFIX}{today.isoformat()}:{name}"
+    key = f"{CACHE_PREFIX}{today.isoformat()}:{CACHE_FORMAT}:{name}"
     if not refresh:
         stored = Meta.get_value(key)
         if stored:

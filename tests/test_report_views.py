@@ -61,7 +61,7 @@ def test_dashboard_is_kept_for_the_day_and_refreshed_on_request(client, app):
     login(client, "boss", "password-1")
     client.get("/reports/?period=year")
     first, last = dashboard.kpi.period_bounds("year", TODAY)
-    key = f"dashboard:{TODAY.isoformat()}:{first.isoformat()}:{last.isoformat()}"
+    key = f"dashboard:{TODAY.isoformat()}:{dashboard.CACHE_FORMAT}:{first}:{last}"
     with app.app_context():
         stored = json.loads(Meta.get_value(key))
         stored["data"]["at_risk"]["premium"] = "12345.00"  # what a stale copy would say
