@@ -241,7 +241,7 @@ def scorecards(first, last, today, managers):
     )
     late = _grouped(late_tasks(first, min(last, today), today).select(fn.COUNT(Task.id)),
                     Task.assignee)
-    renewals = renewal_rate(first, last, by_manager=True)
+    renewals = renewal_rate(first, min(last, today), by_manager=True)  # expired ones only
     converted = conversion(first, last, by_manager=True)
     kept = valued_kept(first, last, by_manager=True)
     return [
