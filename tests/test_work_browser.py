@@ -19,6 +19,8 @@ def test_new_agent_works_the_days_tasks_by_htmx(app, page, live_server):
             make_policy(customer, start=TODAY - dt.timedelta(days=365 - days), days=364)
     browser_login(page, "xiao", "password-1")
     page.click("nav.mainnav >> text=我的工作")
+    page.wait_for_url("**/work/")
+    page.wait_for_selector("tr.task")
     rows = page.locator("#section-overdue ~ table tr.task, #section-today ~ table tr.task")
     assert rows.count() == 2  # made on the first visit of the day: the 7-day renewal stage
     first = rows.nth(0)
