@@ -292,8 +292,8 @@ def can_work(task, user):
 
 
 def complete(task, user):
-    """Mark a task done."""
-    with db.atomic():
+    """Mark an open task done (a task already closed stays as it is)."""
+    if task.status == "open":
         task.status, task.done_at = "done", now()
         task.save()
     return task
@@ -325,8 +325,7 @@ def log_contact(task, user, kind, outcome, notes, next_action_date=None, done=Tr
                                    next_action_date=next_action_date)
         Customer.update(last_contact_date=today).where(Customer.id == task.customer_id).execute()
         if done:
-            task.status, task.done_at = "done", now()
-            task.save()
+            complete(task, user)
         if next_action_date is not None:
             _insert(_follow_up_candidates(today, rules.current(), Activity.id == activity.id),
                     "follow_up_rule")

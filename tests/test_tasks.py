@@ -199,3 +199,14 @@ def test_data_loaded_after_the_days_pass_gets_its_tasks_the_same_day(app):
     startup.daily_work(app)
     with app.app_context():
         assert [t.kind for t in Task.select()] == ["renewal"]
+
+
+def test_a_closed_task_stays_closed(ctx):
+    agent = make_user()
+    task = Task.create(assignee=agent, customer=make_customer(), due_date=TODAY,
+                       status="cancelled")
+    tasks.complete(task, agent)
+    tasks.log_contact(task, agent, "call", "none", "", today=TODAY)
+    assert Task.get_by_id(task.id).status == "cancelled"
+    with pytest.raises(tasks.Invalid):
+        tasks.reschedule(task, TODAY, agent, TODAY)
