@@ -130,13 +130,16 @@ def _register_blueprints(app):
         imports,
         quote,
         records,
+        reports,
         segments,
         service,
         system,
+        territories,
+        work,
     )
 
-    areas = (auth, home, system, customers, records, segments, imports, exports, care, quote,
-             service)
+    areas = (auth, home, system, customers, records, work, segments, reports, territories,
+             imports, exports, care, quote, service)
     for area in areas:
         app.register_blueprint(area.bp)
 

@@ -335,6 +335,23 @@ def export_command(app, what, out, first, last, full_id_numbers):
     require_site()
     run_export(what, out, first and first.date(), last and last.date(), full_id_numbers)
 
+@cli.group("tasks")
+def tasks_group():
+    """Tasks made by rules: renewals, follow-ups, win-back, blacklist review."""
+
+
+@tasks_group.command("generate")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Make the tasks due by this date, YYYY-MM-DD (default: today).")
+@with_app
+def tasks_generate(app, today):
+    """Make the tasks that have come due and close the renewed ones (safe to run again)."""
+    from inscrm.tasks import generate_tasks
+
+    require_site()
+    counts = generate_tasks(today.date() if today else None)
+    click.echo(" ".join(f"{rule}={n}" for rule, n in counts.items()))
+
 
 def main(argv=None):
     """Entry point: one line per error, exit 2 for bad arguments, 1 for refused operations."""

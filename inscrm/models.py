@@ -386,7 +386,11 @@ class Task(SyncModel):
     created_at = DateTimeField(default=now)
 
     class Meta:
-        indexes = ((("assignee", "status", "due_date"), False),)
+        indexes = (
+            (("assignee", "status", "due_date"), False),
+            # the team queue: all open tasks soonest first, and the load per person (covering)
+            (("status", "due_date", "assignee", "deleted"), False),
+        )
 
 
 class BlacklistEntry(SyncModel):

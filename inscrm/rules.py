@@ -46,6 +46,13 @@ DEFAULTS = {
         "blacklist": {"action": "decline"},
     },
     "quote_refer_loss_ratio": "1.00",  # 12-month loss ratio above this: refer to the manager
+
+    # --- account managers' work: tasks, renewals, KPIs (inscrm.tasks, inscrm.kpi) ---
+    "renewal_task_days": [60, 30, 7],  # a renewal task at each of these days before expiry
+    "renewal_window_days": 30,  # a renewal starting at most this long after expiry counts
+    "premium_at_risk_days": 60,  # in-force premium expiring within this many days, not renewed
+    "winback_task_days": 30,  # a win-back task this long before a competitor policy ends
+    "follow_up_lookback_days": 30,  # next-action dates older than this make no task any more
 }
 
 

@@ -123,6 +123,7 @@ def start_up_in_background(app, started):
 def run(data_dir, host, port, open_browser=True, threads=8):
     """Serve the data directory until stopped, or point at the instance already serving it."""
     from inscrm.cli import make_app
+    from inscrm.startup import start_daily_work
 
     root = datadir.resolve(data_dir)
     try:
@@ -151,6 +152,7 @@ def run(data_dir, host, port, open_browser=True, threads=8):
         lock.publish(host, server.port, token)
         app.extensions[SERVER_EXTENSION] = server
         background = start_up_in_background(app, started)
+        start_daily_work(app, after=background)
         _stop_on_sigterm(server)
         _announce(server.url, root)
         if open_browser:

@@ -1,12 +1,17 @@
-"""What runs once when the app starts: the daily backup and the daily classification."""
+"""The work of each day: the daily backup, the full segment run, the rule and service tasks, and
+the dashboard's figures — at start-up and, in a server left running, again on a new day."""
 
 import datetime as dt
 import logging
+import threading
+import time
 
 from inscrm.backup import backup
 from inscrm.models import Meta
 
 log = logging.getLogger(__name__)
+
+SERVICE_TASKS_ON = "service_tasks_generated_on"
 
 
 def run(app):
@@ -20,18 +25,71 @@ def run(app):
         except OSError:
             log.exception("daily backup failed")
     if app.config.get("STARTUP_CLASSIFY", True):
-        _classify_if_due()
+        _day_work()
 
 
-def _classify_if_due():
-    """A full segment run when the last one is older than today (new day, new figures)."""
-    from inscrm import segments
+def _day_work():
+    """Segments first (the tasks read them), then the day's rule and service tasks."""
+    from inscrm import segments, tasks
     from inscrm.site import is_initialised
 
-    if not is_initialised() or not segments.due_for_full_run():
+    if not is_initialised():
         return
-    try:
-        counts, changed, seconds = segments.classify_all()
-        log.info("classified all customers in %.1f s, %d changed: %s", seconds, changed, counts)
-    except Exception:  # the app must still serve; the next start tries again
-        log.exception("classification at start-up failed")
+    steps = [
+        ("classification", lambda: segments.classify_all() if segments.due_for_full_run()
+         else None),
+        ("rule tasks", lambda: tasks.generate_once_a_day() or tasks.refresh()),
+        ("service tasks", _service_tasks_once_a_day),
+    ]
+    for name, step in steps:
+        try:
+            result = step()
+            if result is not None:
+                log.info("%s: %s", name, result)
+        except Exception:  # the app must still serve; the step runs again later
+            log.exception("%s failed", name)
+
+
+def _service_tasks_once_a_day():
+    from inscrm.service import generate_service_tasks
+
+    today = dt.date.today()
+    if Meta.get_value(SERVICE_TASKS_ON) == today.isoformat():
+        return None
+    counts = generate_service_tasks(today)
+    Meta.set_value(SERVICE_TASKS_ON, today.isoformat())
+    return counts
+
+
+def start_daily_work(app, every=600, after=None):
+    """In a thread of the server (not the CLI): each day's work, checked every `every` seconds
+    so a server left running overnight has it ready in the morning. `after`: a thread to wait
+    for first (the start-up work), so the two never compete for the database."""
+    threading.Thread(target=_daily_loop, args=(app, every, after), name="daily-work",
+                     daemon=True).start()
+
+
+def _daily_loop(app, every, after):
+    if after is not None:
+        after.join()
+    while True:
+        daily_work(app)
+        time.sleep(every)
+
+
+def daily_work(app):
+    """Today's segments and tasks (tasks again whenever their data changed) and today's
+    dashboard and scorecards."""
+    from inscrm import dashboard
+    from inscrm.models import db
+
+    with app.app_context():
+        try:
+            db.connect(reuse_if_open=True)
+            _day_work()
+            dashboard.warm()
+        except Exception:  # computed later, on the first visit, is no worse
+            log.exception("the day's work failed")
+        finally:
+            if not db.is_closed():
+                db.close()
