@@ -32,7 +32,9 @@ run: $(VENV)/.installed catalogs
 	@if [ ! -f $(DATA)/inscrm.db ]; then \
 		$(BIN)/inscrm init --data-dir $(DATA) --site DEMO --site-name "嘉兴演示支公司" \
 			--admin-password demo-admin && \
-		$(BIN)/inscrm demo --data-dir $(DATA) --customers $(DEMO_CUSTOMERS) --seed 1; \
+		$(BIN)/inscrm demo --data-dir $(DATA) --customers $(DEMO_CUSTOMERS) --seed 1 && \
+		$(BIN)/inscrm classify --data-dir $(DATA) && \
+		$(BIN)/inscrm tasks generate --data-dir $(DATA); \
 	fi
 	@echo "Demo login: admin / demo-admin  (account managers: agent01 … / demo-pass)"
 	$(BIN)/inscrm serve --data-dir $(DATA) --port $(PORT)

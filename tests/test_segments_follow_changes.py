@@ -1,0 +1,51 @@
+"""A customer's segment follows every write path: the policy form, a contact, an import."""
+
+import datetime as dt
+
+from inscrm import segments
+from inscrm.imports.load import import_file
+from inscrm.models import Customer, SegmentChange, User
+from inscrm.records import save_activity, save_policy
+from tests.helpers import make_customer
+from tests.importfiles import CUSTOMER_HEADER, POLICY_HEADER, customer_rows, write_csv
+
+TODAY = dt.date.today()
+
+
+def test_a_policy_entered_in_the_form_makes_a_key_customer(ctx):
+    customer = make_customer()
+    segments.reclassify(customer.id)  # known to us, never insured: floating
+    start = TODAY - dt.timedelta(days=10)
+    save_policy(customer, {
+        "policy_no": "PFORM0001", "product": "企业财产险", "premium": "62,400.00",
+        "start_date": start.isoformat(), "end_date": (start + dt.timedelta(days=364)).isoformat(),
+    })
+    customer = Customer.get_by_id(customer.id)
+    assert customer.segment == "key"
+    assert customer.segment_reason["params"]["premium"] == "¥62,400.00"
+    change = SegmentChange.get(SegmentChange.customer == customer.id,
+                               SegmentChange.to_segment == "key")
+    assert change.flow == "growth"  # floating → key
+
+
+def test_an_interested_contact_makes_a_prospect(ctx):
+    customer = make_customer()
+    admin = User.get(User.username == "admin")
+    save_activity(customer, {"kind": "visit", "outcome": "interested", "notes": "有意向"}, admin)
+    customer = Customer.get_by_id(customer.id)
+    assert customer.segment == "prospect"
+    assert customer.last_contact_date == TODAY
+
+
+def test_imported_customers_are_evaluated(ctx, tmp_path):
+    write_csv(tmp_path / "customers.csv", CUSTOMER_HEADER, customer_rows(2))
+    start = TODAY - dt.timedelta(days=30)
+    end = start + dt.timedelta(days=364)
+    write_csv(tmp_path / "policies.csv", POLICY_HEADER, [
+        ["PIMP1", "C0", "交强险", "950.00", start.isoformat(), end.isoformat(), "", ""],
+    ])
+    backups = ctx.config["BACKUPS"]
+    assert import_file(tmp_path / "customers.csv", backups).imported
+    assert import_file(tmp_path / "policies.csv", backups).imported
+    found = dict(Customer.live(Customer.name, Customer.segment).tuples())
+    assert found == {"客户0": "standard", "客户1": "floating"}
