@@ -24,7 +24,7 @@ PLAN_KINDS = ("message", "call", "visit")
 _STRENGTH = {"message": 1, "call": 2, "service": 2, "visit": 3}
 # Task titles are data, written in the office's language like its customers' names.
 _TITLES = {
-    "message": "服务计划：短信问候", "call": "服务计划：电话回访", "visit": "服务计划：上门拜访",
+    "message": "短信问候", "call": "电话回访", "visit": "上门拜访",
 }
 MAX_DAYS = 3650
 OVERDUE_LIMIT = 500  # rows in the printable overdue list; the counts cover everyone
