@@ -177,6 +177,23 @@ def restart_keeps_data(exe, data, port, cwd):
     return seconds
 
 
+# One page of each area, so a module or data file missing from the build shows here.
+AREA_PAGES = [
+    "/customers", "/work/", "/reports/", "/reports/renewals", "/reports/scorecards",
+    "/settings/rules", "/blacklist/", "/imports/", "/quote", "/care", "/territories/",
+    "/imports/template/customers.xlsx", "/exports/customers.csv", "/exports/customers.xlsx",
+]
+
+
+def every_area_answers(browser):
+    for path in AREA_PAGES:
+        try:
+            status, _, body = browser.get(path)
+        except urllib.error.HTTPError as exc:
+            fail(f"{path} answered {exc.code}")
+        check(status == 200 and len(body) > 0, f"{path} answered {status}")
+
+
 def start_after_crash(exe, data, port, cwd):
     run = Running(exe, data, port, cwd)
     url, seconds = run.url()
@@ -184,6 +201,7 @@ def start_after_crash(exe, data, port, cwd):
     status, final, _ = browser.post("/login", {"username": "admin", "password": PASSWORD},
                                     token_from="/login")
     check(status == 200 and "/login" not in final, "cannot sign in after the restart")
+    every_area_answers(browser)
     quit_app(run, browser, data)
     check(list((data / "backups").glob("*-startup.db")), "no backup on a later start")
     return seconds
