@@ -126,3 +126,24 @@ def test_upload_page_lists_blocked_rows_and_the_checkbox_overrides(client, runne
     assert audit.username == "admin" and audit.details["policy_nos"] == ["P1", "P2", "P3"]
     full = client.get(f"/imports/jobs/{job_id}").get_data(as_text=True)
     assert "<html" in full and "P3 · C3" in full
+
+
+def test_refusals_cover_every_way_onto_the_blacklist(ctx):
+    from inscrm.imports.blacklisted import refusals
+    from tests.helpers import make_customer, resident_id
+
+    day = dt.date(2025, 10, 1)
+    clean, named, shared, twin, segment, lifted = (make_customer() for _ in range(6))
+    BlacklistEntry.create(customer=named, reason="fraud", reported_on=day, active=True)
+    BlacklistEntry.create(id_number=shared.id_number, reason="other", reported_on=day,
+                          active=True)
+    other_row = make_customer(id_number=twin.id_number)  # the same person entered twice
+    BlacklistEntry.create(customer=other_row, reason="catastrophe", reported_on=day, active=True)
+    Customer.update(segment="blacklist").where(Customer.id == segment.id).execute()
+    BlacklistEntry.create(customer=lifted, reason="fraud", reported_on=day, active=False)
+    BlacklistEntry.create(id_number=resident_id("19700101"), reason="fraud", reported_on=day,
+                          active=True)  # someone who is no customer here
+    found = refusals({c.id for c in (clean, named, shared, twin, segment, lifted)})
+    assert set(found) == {named.id, shared.id, twin.id, segment.id}
+    assert found[twin.id].params["reason"] == "catastrophe"
+    assert found[segment.id].entry is None

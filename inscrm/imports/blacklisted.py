@@ -13,9 +13,24 @@ from peewee import chunked
 
 from inscrm import guard
 from inscrm.labels import label
-from inscrm.models import BlacklistEntry, Customer, Policy
+from inscrm.models import BlacklistEntry, Customer, Policy, db
 
 BATCH = 500
+
+# The customers of a chunk that may be blacklisted, in one plain query per BATCH ids (most chunks
+# have none, and building peewee IN lists of thousands of ids per chunk costs more than the
+# import's own look-ups); `refusals` then asks the guard for the exact verdict on these few.
+_SUSPECTS = """
+SELECT c.id FROM customer c WHERE c.id IN ({ids}) AND (
+  c.segment = 'blacklist'
+  OR EXISTS (SELECT 1 FROM blacklist_entry e
+             WHERE e.customer_id = c.id AND e.active AND NOT e.deleted)
+  OR (c.id_number IS NOT NULL AND c.id_number <> '' AND (
+    EXISTS (SELECT 1 FROM blacklist_entry e
+            WHERE e.id_number = c.id_number AND e.active AND NOT e.deleted)
+    OR EXISTS (SELECT 1 FROM customer t JOIN blacklist_entry e ON e.customer_id = t.id
+               WHERE t.id_number = c.id_number AND e.active AND NOT e.deleted))))
+"""
 
 
 @dataclass
@@ -26,8 +41,8 @@ class BlockedRow:
     problem: object  # the load.Problem naming column customer_ref and the refusal
 
 
-def _new_of_ours(records, source):
-    candidates = [r for r in records if not r.values.get("insurer")]
+def _new(candidates, source):
+    """The rows whose policy_no is not yet imported from this source."""
     existing = set()
     for batch in chunked([r.values["policy_no"] for r in candidates], BATCH):
         existing.update(n for (n,) in Policy.select(Policy.policy_no).where(
@@ -64,7 +79,13 @@ def _newest(*entries):
 
 def refusals(customer_ids):
     """{customer id: guard.Blocked} for the blacklisted among these customers."""
-    people = _customers(customer_ids)
+    suspects = set()
+    for batch in chunked(sorted(customer_ids), BATCH):
+        sql = _SUSPECTS.format(ids=", ".join("?" * len(batch)))
+        suspects.update(i for (i,) in db.execute_sql(sql, batch))
+    if not suspects:
+        return {}
+    people = _customers(suspects)
     by_number = guard.blacklisted_id_numbers(n for _, n, _ in people.values())
     by_row = _newest_by_customer(people)
     found = {}
@@ -81,13 +102,11 @@ def blocked_rows(records, source):
     blacklisted customer (records resolved: values["customer"] holds the customer id)."""
     from inscrm.imports.load import Problem
 
-    new = _new_of_ours(records, source)
-    found = refusals({r.values["customer"] for r in new})
+    ours = [r for r in records if not r.values.get("insurer")]
+    found = refusals({r.values["customer"] for r in ours})
     hits = []
-    for record in new:
-        blocked = found.get(record.values["customer"])
-        if blocked is None:
-            continue
+    for record in _new([r for r in ours if r.values["customer"] in found], source):
+        blocked = found[record.values["customer"]]
         params = dict(blocked.params)
         if "reason" in params:
             params["reason"] = label("blacklist_reason", params["reason"])
