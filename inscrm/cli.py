@@ -306,14 +306,17 @@ def classify(data_dir, as_of):
               help="The system or list the references come from (core, dealer_x…).")
 @click.option("--skip-invalid", is_flag=True,
               help="Import the valid rows; write the others to FILE.rejected.csv.")
+@click.option("--allow-blacklisted", is_flag=True,
+              help="Let new policies of blacklisted customers through (a manager's override, "
+                   "audited).")
 @with_app
 @fail_on_invalid
-def import_command(app, file, kind, source, skip_invalid):
+def import_command(app, file, kind, source, skip_invalid, allow_blacklisted):
     """Import a file of the standard template (CSV in UTF-8 or GBK, or XLSX)."""
     from inscrm.cli_transfer import run_import
 
     require_site()
-    run_import(app, file, kind, source, skip_invalid)
+    run_import(app, file, kind, source, skip_invalid, allow_blacklisted)
 
 
 @cli.command("export")

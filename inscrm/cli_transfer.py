@@ -6,12 +6,13 @@ import click
 SCREEN = 50
 
 
-def run_import(app, file, kind, source, skip_invalid):
+def run_import(app, file, kind, source, skip_invalid, allow_blacklisted=False):
     """Import one file and report; exit 1 when it was refused."""
     from inscrm.imports.load import import_file
 
     summary = import_file(file, app.config["BACKUPS"], kind=kind, source=source,
-                          skip_invalid=skip_invalid)
+                          skip_invalid=skip_invalid, allow_blacklisted=allow_blacklisted)
+    _blocked(summary)
     for problem in summary.problems[:SCREEN]:
         click.echo(problem.line(summary.file), err=True)
     more = summary.problem_count - min(len(summary.problems), SCREEN)
@@ -21,15 +22,32 @@ def run_import(app, file, kind, source, skip_invalid):
         label = "rejected rows written to" if skip_invalid else "all problems are listed in"
         click.echo(f"{label} {summary.report}", err=True)
     if not summary.imported:
+        hint = "--skip-invalid to import the others"
+        if summary.blocked and not allow_blacklisted:
+            hint += ", or --allow-blacklisted to override the blacklist"
         raise click.ClickException(
             f"{summary.file}: nothing imported: {summary.rejected} of {summary.rows} rows have "
-            "problems (use --skip-invalid to import the others)")
+            f"problems (use {hint})")
     click.echo(summary.counts_line())
     for number, ref, customer_id, matched_by in summary.flagged[:SCREEN]:
         click.echo(f"row {number}: {ref} is already customer #{customer_id} "
                    f"(same {matched_by}); linked, not copied")
     if len(summary.flagged) > SCREEN:
         click.echo(f"… and {len(summary.flagged) - SCREEN} more already existing")
+
+
+def _blocked(summary):
+    """The rows of new policies for blacklisted customers, stopped or let through."""
+    if not summary.blocked:
+        return
+    fate = ("let through by --allow-blacklisted (audited)" if summary.allow_blacklisted
+            else "rejected")
+    click.echo(f"blocked by the blacklist: {len(summary.blocked)} rows, {fate}", err=True)
+    for row in summary.blocked[:SCREEN]:
+        click.echo(f"  row {row.row}: policy {row.policy_no}, customer {row.ref}: "
+                   f"{row.problem.text()}", err=True)
+    if len(summary.blocked) > SCREEN:
+        click.echo(f"  … and {len(summary.blocked) - SCREEN} more", err=True)
 
 
 def run_export(what, out, first, last, full_ids):

@@ -84,19 +84,24 @@ def blacklisted_id_numbers(id_numbers):
 
 def refusal(customer):
     """The Blocked refusal for a new policy of this customer, or None when the way is clear."""
-    entry = blacklist_hit(customer)
+    return blocking(customer.name, blacklist_hit(customer), customer.segment)
+
+
+def blocking(name, entry, segment):
+    """The Blocked refusal for a customer called `name` with this newest entry (or None) and
+    segment, or None when the way is clear (imports look the entries up for many at once)."""
     if entry is not None:
         return Blocked(
             N_("%(name)s is on the blacklist (%(reason)s, reported %(date)s by %(unit)s): a new "
                "policy needs a branch manager's override with a written reason."),
-            entry=entry, name=customer.name, reason=entry.reason,
+            entry=entry, name=name, reason=entry.reason,
             date=entry.reported_on.isoformat(), unit=entry.unit or "—",
         )
-    if customer.segment == "blacklist":
+    if segment == "blacklist":
         return Blocked(
             N_("%(name)s is in the blacklist segment by the claims rule: a new policy needs a "
                "branch manager's override with a written reason."),
-            name=customer.name,
+            name=name,
         )
     return None
 

@@ -4,8 +4,9 @@ customer's caches refreshed. No Flask here."""
 import datetime as dt
 import re
 
+from inscrm import guard
 from inscrm.customers import after_change
-from inscrm.forms import Form
+from inscrm.forms import Form, Rejected
 from inscrm.models import (
     ACTIVITY_KINDS,
     CHANNELS,
@@ -20,6 +21,7 @@ from inscrm.models import (
 from inscrm.validators import N_, Invalid, check_period, parse_plate
 
 MANUAL = "manual"  # the source of records entered by hand (imports use their own)
+BLOCKED = "blacklist"  # the error key of a new policy stopped by the blacklist guard
 
 
 def _period(form, values, start, end, message=None):
@@ -35,8 +37,10 @@ def _unique(form, name, query, message):
         form.error(name, message)
 
 
-def _save(model, record, values, customer_id):
+def _save(model, record, values, customer_id, before=None):
     with db.atomic():
+        if before is not None:
+            before()  # a check that writes (the blacklist override's audit) in the same transaction
         if record is None:
             record = model.create(**values)
         else:
@@ -52,8 +56,13 @@ def _others(model, record):
     return query if record is None else query.where(model.id != record.id)
 
 
-def save_policy(customer, data, policy=None):
-    """A new or changed policy of the customer (ours, or a competitor's), or Rejected."""
+def save_policy(customer, data, policy=None, user=None, ip=""):
+    """A new or changed policy of the customer (ours, or a competitor's), or Rejected.
+
+    A new policy of ours (no insurer) for a blacklisted customer is Rejected under BLOCKED
+    unless `user` is a branch manager or administrator and `data` holds a written
+    `override_reason`; the override is audited in the policy's own transaction.
+    """
     form = Form(data)
     values = {
         "policy_no": form.text("policy_no", required=True, max_length=64),
@@ -73,10 +82,25 @@ def save_policy(customer, data, policy=None):
     _period(form, values, "start_date", "end_date")
     _unique(form, "policy_no", _others(Policy, policy).where(
         Policy.policy_no == values["policy_no"]), N_("This policy number is recorded already."))
+    guarded = policy is None and not values["insurer"]
+    override = form.text("override_reason", max_length=500) if guarded else ""
+    blocked = guard.refusal(customer) if guarded else None
+    if blocked is not None and not override:
+        form.errors[BLOCKED] = blocked
     form.check()
     if policy is None:
         values.update(customer=customer, source=MANUAL)
-    return _save(Policy, policy, values, customer.id)
+
+    def check_guard():
+        try:
+            guard.check_new_policy(customer, user, override, ip=ip,
+                                   policy_no=values["policy_no"])
+        except guard.Blocked as exc:
+            raise Rejected({BLOCKED: exc}) from None
+        except Invalid as exc:
+            raise Rejected({BLOCKED: blocked, "override_reason": exc}) from None
+
+    return _save(Policy, policy, values, customer.id, check_guard if guarded else None)
 
 
 def save_claim(customer, data, claim=None):

@@ -30,9 +30,13 @@ class Problem:
     value: str
     message: str
     params: dict = field(default_factory=dict)
+    words: tuple = ()  # params that are msgids themselves (a reason in words), translated too
 
     def text(self, translate=lambda message: message):
-        return translate(self.message) % self.params if self.params else translate(self.message)
+        if not self.params:
+            return translate(self.message)
+        params = {k: translate(v) if k in self.words else v for k, v in self.params.items()}
+        return translate(self.message) % params
 
     def detail(self, translate=lambda message: message):
         """column id_number, value '330…': The check digit of this ID number is wrong."""
@@ -58,6 +62,7 @@ class Summary:
     kind: str
     source: str
     skip_invalid: bool = False
+    allow_blacklisted: bool = False
     rows: int = 0
     inserted: int = 0
     updated: int = 0
@@ -67,6 +72,7 @@ class Summary:
     rejected: int = 0  # rows with a problem
     problems: list = field(default_factory=list)  # the first SHOWN problems
     flagged: list = field(default_factory=list)  # (row, ref, customer id, name, matched by)
+    blocked: list = field(default_factory=list)  # BlockedRow: new policies of blacklisted customers
     report: str | None = None  # the error report or rejected-rows file
     backup: str | None = None
     imported: bool = False
@@ -74,9 +80,12 @@ class Summary:
     problem_count: int = 0
 
     def counts_line(self):
-        return (f"{self.file}: {self.kind} — {self.inserted} inserted, {self.updated} updated, "
+        line = (f"{self.file}: {self.kind} — {self.inserted} inserted, {self.updated} updated, "
                 f"{self.unchanged} unchanged, {self.matched} matched by ID number, "
                 f"{self.existing} already existing, {self.rejected} rejected")
+        if self.blocked:
+            line += f", {len(self.blocked)} blocked by the blacklist"
+        return line
 
 
 FULL_RUN_ABOVE = 5000  # customers: beyond this one set-based run over everyone costs less
@@ -94,8 +103,11 @@ def after_import(customer_ids):
 
 
 def import_file(path, backups_dir, kind=None, source="core", skip_invalid=False, user=None,
-                progress=None, display_name=None):
-    """Import one template file and return its Summary (imported=False when it was refused)."""
+                progress=None, display_name=None, allow_blacklisted=False):
+    """Import one template file and return its Summary (imported=False when it was refused).
+
+    New policies of ours for blacklisted customers are rejected like invalid rows unless
+    `allow_blacklisted` (a manager's override, audited once for the file)."""
     path = Path(path)
     name = display_name or path.name
     source = (source or "core").strip()
@@ -104,7 +116,8 @@ def import_file(path, backups_dir, kind=None, source="core", skip_invalid=False,
     table = open_table(path)
     try:
         kind = _kind(table, kind, name)
-        summary = Summary(file=name, kind=kind, source=source, skip_invalid=skip_invalid)
+        summary = Summary(file=name, kind=kind, source=source, skip_invalid=skip_invalid,
+                          allow_blacklisted=allow_blacklisted)
         summary.backup = str(backup(db.database, backups_dir, "import"))
         with Report(path, table.headers, skip_invalid) as report:
             touched = _load(table, kind, source, summary, report, user, progress)
@@ -141,6 +154,8 @@ def _load(table, kind, source, summary, report, user, progress):
     mapping = map_headers(table.headers, spec)
     columns = [(position, name, spec.column(name)) for position, name in mapping.items()]
     loader = upsert.LOADERS[kind](source, user)
+    loader.allow_blacklisted = summary.allow_blacklisted
+    summary.blocked = loader.blocked
     if kind == "policies" and "renewal_of" in mapping.values():
         loader.file_keys = _policy_numbers(table.path, mapping)
     seen = {}

@@ -10,10 +10,12 @@ from peewee import chunked, fn
 
 from inscrm import schema
 from inscrm.ids import uuid7
+from inscrm.imports import blacklisted
 from inscrm.imports.template import PROSPECT_SOURCES
 from inscrm.models import (
     SOURCES,
     Activity,
+    AuditLog,
     BlacklistEntry,
     Claim,
     Customer,
@@ -216,6 +218,8 @@ class Loader:
         self.user = user
         self.file_keys = frozenset()
         self.on_insert = {}  # fields set on new rows only
+        self.allow_blacklisted = False
+        self.blocked = []  # blacklisted.BlockedRow: rows stopped (or let through) by the guard
 
     def resolve(self, records):
         return records, []
@@ -407,7 +411,17 @@ class PolicyLoader(Loader):
             if "intermediary_ref" in values:
                 values["intermediary"] = refs[values["intermediary_ref"]]
             good.append(record)
-        return good, bad
+        return self._guard(good, bad)
+
+    def _guard(self, good, bad):
+        """Stop the new policies of blacklisted customers, unless the import overrides it."""
+        hits = blacklisted.blocked_rows(good, self.source)
+        self.blocked.extend(row for _, row in hits)
+        if self.allow_blacklisted or not hits:
+            return good, bad
+        stopped = {record.number for record, _ in hits}
+        bad += [(record, [row.problem]) for record, row in hits]
+        return [r for r in good if r.number not in stopped], bad
 
     def _policy_ids(self, numbers):
         if not numbers:
@@ -440,7 +454,14 @@ class PolicyLoader(Loader):
         return {r.values["customer"] for r in records}
 
     def finish(self, summary):
-        """Link the renewals whose earlier policy was further down the file."""
+        """Link the renewals whose earlier policy was further down the file; audit the
+        blacklist override of the file, if it let any new policy through."""
+        if self.allow_blacklisted and self.blocked:
+            AuditLog.record("blacklist_override", self.user, target=f"file:{summary.file}",
+                            override_reason="import --allow-blacklisted",
+                            policy_nos=[row.policy_no for row in self.blocked],
+                            customer_refs=sorted({row.ref for row in self.blocked}),
+                            source=self.source)
         if self.pending:
             stamp = schema.stamp()
             sql = ('UPDATE "policy" SET renewal_of_id = (SELECT p.id FROM "policy" p WHERE '

@@ -58,7 +58,8 @@ def upload():
     upload.save(target)
     job = jobs.start(target, current_app.config["BACKUPS"], g.user, kind=kind, source=source,
                      skip_invalid=bool(request.form.get("skip_invalid")), name=name,
-                     remove_input=True)
+                     remove_input=True,
+                     allow_blacklisted=bool(request.form.get("allow_blacklisted")))
     return _job_response(job)
 
 
@@ -90,9 +91,11 @@ def _job_response(job):
         message, params = job.error
         error = gettext(message) % params if params else gettext(message)
     lines = [p.line(summary.file, gettext) for p in summary.problems] if summary else []
+    blocked = [(row, row.problem.text(gettext)) for row in summary.blocked[:200]] if summary else []
     kind_names = {name: f"{kind.zh} · {name}" for name, kind in KINDS.items()}
     return render("imports/job.html", "imports/_job.html", job=job, done=done,
-                  summary=summary, error=error, problems=lines, kind_names=kind_names)
+                  summary=summary, error=error, problems=lines, kind_names=kind_names,
+                  blocked=blocked)
 
 
 @bp.route("/jobs/<job_id>")

@@ -1,8 +1,9 @@
 """A customer's policies, claims, vehicles and logged contacts: create and edit."""
 
 from flask import Blueprint, g, request, url_for
+from flask_babel import gettext
 
-from inscrm import records
+from inscrm import guard, records
 from inscrm.forms import Rejected
 from inscrm.models import (
     ACTIVITY_KINDS,
@@ -32,34 +33,49 @@ KINDS = {
 ANY_KIND = "<any(policy, claim, vehicle):kind>"
 
 
-def _form_page(kind, customer, record, form, errors, duplicates):
+def _blocked(kind, customer, record):
+    """The blacklist guard's refusal in words, for the form of a new policy (else None)."""
+    refusal = guard.refusal(customer) if kind == "policy" and record is None else None
+    return guard.describe(refusal, gettext) if refusal is not None else None
+
+
+def _form_page(kind, customer, record, form, errors, duplicates, refused=False):
     fragment = f"records/_{kind}_form.html"
     response = render(
         "customers/page.html", fragment, body=fragment, customer=customer, record=record,
         form=form, errors=errors, duplicates=duplicates, channels=CHANNELS,
+        blocked=_blocked(kind, customer, record), can_override=g.user.role in guard.OVERRIDE_ROLES,
         statuses=CLAIM_STATUSES,
         policies=list(Policy.live().where(Policy.customer == customer)
                       .order_by(Policy.start_date.desc())),
         vehicles=list(Vehicle.live().where(Vehicle.customer == customer).order_by(Vehicle.id)),
     )
-    if errors:
+    if errors or refused:
         response.status_code = 400
     return response
 
 
+def _save(kind, customer, record):
+    save = KINDS[kind][1]
+    if kind == "policy":
+        return save(customer, request.form, record, user=g.user, ip=request.remote_addr or "")
+    return save(customer, request.form, record)
+
+
 def _edit(kind, customer, record):
-    model, save, fields = KINDS[kind]
+    fields = KINDS[kind][2]
     form = as_form(record, fields) if record else dict(request.args)
-    errors, duplicates = {}, {}
+    errors, duplicates, refused = {}, {}, False
     if request.method == "POST":
         form = dict(request.form)
         try:
-            save(customer, request.form, record)
+            _save(kind, customer, record)
         except Rejected as exc:
-            errors, duplicates = translated(exc.errors), exc.duplicates
+            field_errors = {k: v for k, v in exc.errors.items() if k != records.BLOCKED}
+            errors, duplicates, refused = translated(field_errors), exc.duplicates, True
         else:
             return _to(url_for("customers.show", customer_id=customer.id))
-    return _form_page(kind, customer, record, form, errors, duplicates)
+    return _form_page(kind, customer, record, form, errors, duplicates, refused)
 
 
 @bp.route(f"/customers/<int:customer_id>/{ANY_KIND}/new", methods=["GET", "POST"])
