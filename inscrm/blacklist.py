@@ -113,6 +113,15 @@ def entries(active_only=True):
     return query
 
 
+def entries_of(customer):
+    """The active entries that hold for a customer: its own, and those shared by HQ for its ID
+    number (the same entries the segment rule reads)."""
+    mine = BlacklistEntry.customer == customer.id
+    if customer.id_number:
+        mine |= BlacklistEntry.id_number == customer.id_number
+    return entries().where(mine)
+
+
 def quota(year):
     """[(unit, entries reported in the year, quota)] for every branch and every reporting unit."""
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from peewee import JOIN, fn
 
+from inscrm import search
 from inscrm.models import AuditLog, Customer, CustomerRef, Policy, SegmentChange, Township, User, db
 from inscrm.reasons import describe
 from inscrm.validators import N_, Invalid, mask_id_number
@@ -36,24 +37,13 @@ def _plain(message):
 
 
 def filtered_customers(query, filters):
-    """The customer list's filters: q (name, phone or ID number prefix) and equality filters
-    on segment, township (id), manager (id), source and kind."""
+    """The customer list's search and filters (q, segment, township id, manager id, source,
+    kind) applied by the list's own search, so an export holds exactly the rows of the list."""
     filters = {k: v for k, v in (filters or {}).items() if k in FILTERS and v not in (None, "")}
-    if "q" in filters:
-        q = filters["q"].strip()
-        query = query.where(Customer.name.contains(q) | Customer.phone.startswith(q)
-                            | Customer.id_number.startswith(q.upper()))
-    for name in ("segment", "source", "kind"):
-        if name in filters:
-            query = query.where(getattr(Customer, name) == filters[name])
     for name in ("township", "manager"):
-        if name in filters:
-            try:
-                query = query.where(getattr(Customer, name) == int(filters[name]))
-            except ValueError:
-                raise Invalid(N_("Not a valid filter value: %(value)s."),
-                              value=filters[name]) from None
-    return query
+        if name in filters and not str(filters[name]).strip().isdigit():
+            raise Invalid(N_("Not a valid filter value: %(value)s."), value=filters[name])
+    return search.matching(query, search.Query.from_args(filters))
 
 
 def _refs(source):

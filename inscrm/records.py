@@ -18,6 +18,7 @@ from inscrm.models import (
     Vehicle,
     db,
 )
+from inscrm.service import close_contacted_service_tasks
 from inscrm.validators import N_, Invalid, check_period, parse_plate
 
 MANUAL = "manual"  # the source of records entered by hand (imports use their own)
@@ -170,4 +171,7 @@ def save_activity(customer, data, user, activity=None, today=None):
     form.check()
     if activity is None:
         values.update(customer=customer, user=user)
-    return _save(Activity, activity, values, customer.id)
+    with db.atomic():
+        activity = _save(Activity, activity, values, customer.id)
+        close_contacted_service_tasks(customer_ids=[customer.id])
+    return activity

@@ -315,21 +315,40 @@ def decode_cursor(raw):
     return value, last_id
 
 
+def _text_match(text):
+    """(name-index condition, candidate customer ids, hint) for the search box's text: a name
+    is looked up in the name index; a plate, phone, ID or policy number gives candidate ids; a
+    number too short to look up gives the hint to show instead of results."""
+    if not text:
+        return None, None, None
+    if _PLATE_START.match(text):
+        plate = re.sub(r"[\s·\-]", "", text).upper()
+        return None, Vehicle.select(Vehicle.customer).where(_prefix(Vehicle.plate, plate)), None
+    if _CJK.search(text):
+        return _name_condition(text), None, None
+    if len(re.sub(r"[\s·\-]", "", text)) < MIN_NUMBER:
+        return None, None, N_("Type at least 3 digits or letters of a number.")
+    return None, _number_ids(text), None
+
+
+def matching(customers, query):
+    """Every customer of `customers` (a Customer query, the reader's scope) that the list shows
+    for the query, unpaged and unordered: what an export of the list holds."""
+    gram_condition, candidates, hint = _text_match(query.text)
+    if hint:
+        return customers.where(SQL("0"))
+    if gram_condition is not None:
+        candidates = NameGram.select(NameGram.customer_id).where(gram_condition)
+    if candidates is not None:
+        customers = customers.where(Customer.id.in_(candidates))
+    return _filtered(customers, query)
+
+
 def search(user, query, cursor=None, limit=PAGE_SIZE):
     """One page of the customers the user may see that match the query, and the match count."""
-    text = query.text
-    gram_condition = None
-    candidates = None
-    if text:
-        if _PLATE_START.match(text):
-            plate = re.sub(r"[\s·\-]", "", text).upper()
-            candidates = Vehicle.select(Vehicle.customer).where(_prefix(Vehicle.plate, plate))
-        elif _CJK.search(text):
-            gram_condition = _name_condition(text)
-        elif len(re.sub(r"[\s·\-]", "", text)) < MIN_NUMBER:
-            return Page(hint=N_("Type at least 3 digits or letters of a number."))
-        else:
-            candidates = _number_ids(text)
+    gram_condition, candidates, hint = _text_match(query.text)
+    if hint:
+        return Page(hint=hint)
 
     key, descending, raw_value = _sort_key(query, by_gram := (
         gram_condition is not None and query.sort == "name" and _unscoped(user, query)))

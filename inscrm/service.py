@@ -129,12 +129,13 @@ def _insert_tasks(rows):
     return Task.select().where(Task.seq == stamp["seq"], Task.kind == "service").count()
 
 
-def close_contacted_service_tasks():
+def close_contacted_service_tasks(customer_ids=None):
     """Mark done the open service tasks whose customer has had a fitting contact since.
 
     "Since" means dated after the task's due date less the plan's days: newer than the contact
     the task was made from (any contact in that interval, for a customer never contacted). So a
     visit of yesterday written up today counts, and an old contact imported later does not.
+    `customer_ids` limits the pass to those customers (a contact just logged); None is everyone.
     Returns how many were closed.
     """
     ids = []
@@ -147,12 +148,12 @@ def close_contacted_service_tasks():
                 Activity.date > _days_before(Task.due_date, int(plan["days"])),
             )
         )
-        ids += [
-            task_id for (task_id,) in _open_service_tasks(Task.id)
-            .join(Customer, on=(Task.customer == Customer.id))
-            .where(_in_segment(segment), fn.EXISTS(contacted))
-            .tuples()
-        ]
+        tasks = (_open_service_tasks(Task.id)
+                 .join(Customer, on=(Task.customer == Customer.id))
+                 .where(_in_segment(segment), fn.EXISTS(contacted)))
+        if customer_ids is not None:
+            tasks = tasks.where(Task.customer.in_(list(customer_ids)))
+        ids += [task_id for (task_id,) in tasks.tuples()]
     return _set_status(ids, "done")
 
 

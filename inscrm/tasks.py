@@ -24,7 +24,7 @@ import datetime as dt
 
 from peewee import JOIN, SQL, Case, Value, chunked, fn
 
-from inscrm import kpi, rules, schema
+from inscrm import kpi, rules, schema, service
 from inscrm.ids import uuid7
 from inscrm.models import (
     Activity,
@@ -326,6 +326,7 @@ def log_contact(task, user, kind, outcome, notes, next_action_date=None, done=Tr
         Customer.update(last_contact_date=today).where(Customer.id == task.customer_id).execute()
         if done:
             complete(task, user)
+        service.close_contacted_service_tasks(customer_ids=[task.customer_id])
         if next_action_date is not None:
             _insert(_follow_up_candidates(today, rules.current(), Activity.id == activity.id),
                     "follow_up_rule")

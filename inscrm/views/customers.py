@@ -6,7 +6,7 @@ import datetime as dt
 from flask import Blueprint, abort, g, redirect, request, url_for
 from flask_babel import gettext as _
 
-from inscrm import auth, search
+from inscrm import auth, blacklist, search
 from inscrm.customers import create_customer, managers, merge_customers, townships, update_customer
 from inscrm.forms import Rejected
 from inscrm.models import (
@@ -195,7 +195,8 @@ def _tasks(customer):
 
 def _segments(customer):
     return {"changes": list(SegmentChange.live().where(SegmentChange.customer == customer)
-                            .order_by(SegmentChange.changed_on.desc(), SegmentChange.id.desc()))}
+                            .order_by(SegmentChange.changed_on.desc(), SegmentChange.id.desc())),
+            "entries": list(blacklist.entries_of(customer))}
 
 
 SECTIONS = {

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 
 from inscrm import quote
 from inscrm.validators import Invalid
-from inscrm.views import client_ip, login_required, render
+from inscrm.views import client_ip, get_customer, login_required, render
 
 bp = Blueprint("quote", __name__)
 
@@ -13,15 +13,20 @@ bp = Blueprint("quote", __name__)
 @bp.route("/quote")
 @login_required
 def index():
-    """The check form; with `q`, the result (audited), as a fragment for htmx."""
+    """The check form; with `q`, the result (audited), as a fragment for htmx. With `customer`
+    (the 360 page's link), that customer's ID number is checked without showing it in full."""
     typed = (request.args.get("q") or "").strip()
+    customer_id = request.args.get("customer", "")
+    if customer_id.isdigit():
+        typed = get_customer(int(customer_id)).id_number or ""
     result, error = None, None
     if typed:
         try:
             result = quote.check(typed, g.user, ip=client_ip())
         except Invalid as exc:
             error = _(exc.message, **exc.params)
-    response = render("quote/index.html", "quote/_result.html", q=typed, result=result,
+    shown = "" if customer_id.isdigit() else typed  # the form never holds a number not typed
+    response = render("quote/index.html", "quote/_result.html", q=shown, result=result,
                       error=error, actions=quote.ACTIONS)
     if error:
         response.status_code = 400

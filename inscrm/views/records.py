@@ -104,7 +104,9 @@ def log_contact(customer_id):
     except Rejected as exc:
         return render_section(customer, "activities", status=400, form=dict(request.form),
                               errors=translated(exc.errors))
-    return render_section(customer, "activities")
+    response = render_section(customer, "activities")
+    response.headers["HX-Trigger"] = "contact-logged"  # the open tasks reload (one may be done)
+    return response
 
 
 @bp.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])
