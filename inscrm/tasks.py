@@ -24,7 +24,7 @@ import datetime as dt
 
 from peewee import JOIN, SQL, Case, Value, chunked, fn
 
-from inscrm import kpi, rules, schema, service
+from inscrm import customers, kpi, rules, schema, service
 from inscrm.ids import uuid7
 from inscrm.models import (
     Activity,
@@ -323,7 +323,7 @@ def log_contact(task, user, kind, outcome, notes, next_action_date=None, done=Tr
         activity = Activity.create(customer=task.customer_id, user=user, kind=kind,
                                    outcome=outcome, notes=notes, date=today,
                                    next_action_date=next_action_date)
-        Customer.update(last_contact_date=today).where(Customer.id == task.customer_id).execute()
+        customers.after_change(task.customer_id)  # last contact and segment
         if done:
             complete(task, user)
         service.close_contacted_service_tasks(customer_ids=[task.customer_id])

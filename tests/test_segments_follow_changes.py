@@ -49,3 +49,17 @@ def test_imported_customers_are_evaluated(ctx, tmp_path):
     assert import_file(tmp_path / "policies.csv", backups).imported
     found = dict(Customer.live(Customer.name, Customer.segment).tuples())
     assert found == {"客户0": "standard", "客户1": "floating"}
+
+
+def test_a_contact_logged_from_my_work_re_evaluates_the_customer(ctx):
+    from inscrm import tasks
+    from inscrm.models import Task
+
+    agent = User.get(User.username == "admin")
+    customer = make_customer(manager=agent)
+    segments.reclassify(customer.id)
+    task = Task.create(assignee=agent, customer=customer, kind="other", title="回访",
+                       due_date=TODAY)
+    tasks.log_contact(task, agent, "call", "quoted", "报价 3,200 元")
+    customer = Customer.get_by_id(customer.id)
+    assert (customer.segment, customer.last_contact_date) == ("prospect", TODAY)
