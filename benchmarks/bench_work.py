@@ -1,6 +1,8 @@
 """Server time of the account managers' pages and the dashboard on a large demo data directory.
 
-    .venv/bin/python benchmarks/bench_work.py [--source /work/bench/demo-200k] [--runs 30]
+    .venv/bin/python benchmarks/bench_work.py --data-dir DEMO_DATA_DIR [--runs 30]
+
+(make one with `inscrm init` and `inscrm demo --customers 200000 --seed 1`).
 
 Works on a copy of the data directory (the app may migrate its schema), runs the day's task
 generation first (timed), then requests each page with the Flask test client as a signed-in
@@ -9,6 +11,7 @@ nothing.
 """
 
 import argparse
+import datetime as dt
 import shutil
 import statistics
 import sys
@@ -19,15 +22,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-READY = Path("/work/bench/READY")
-
-
-def wait_for(path, seconds):
-    deadline = time.monotonic() + seconds
-    while not path.exists():
-        if time.monotonic() > deadline:
-            sys.exit(f"{path} did not appear within {seconds} s")
-        time.sleep(5)
 
 
 def timed(client, url, runs, headers=None):
@@ -45,16 +39,13 @@ def timed(client, url, runs, headers=None):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source", default="/work/bench/demo-200k")
+    parser.add_argument("--data-dir", required=True, help="a demo data directory (copied first)")
     parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--wait", type=int, default=3600, help="seconds to wait for READY")
     args = parser.parse_args()
-    if args.source.startswith("/work/bench/"):
-        wait_for(READY, args.wait)
     work = Path(tempfile.mkdtemp(prefix="bench-work-"))
     data = work / "data"
-    shutil.copytree(args.source, data)
-    print(f"copied {args.source} to {data}")
+    shutil.copytree(args.data_dir, data)
+    print(f"copied {args.data_dir} to {data}")
 
     from peewee import fn
 
@@ -79,9 +70,9 @@ def main():
         manager = User.staff("manager", "admin").first()
         open_count = Task.select().where(Task.assignee == agent, Task.status == "open").count()
         print(f"agent {agent.username}: {open_count:,} open tasks; manager {manager.username}")
-        first, last = kpi.period_bounds("year", __import__("datetime").date.today())
+        first, last = kpi.period_bounds("year", dt.date.today())
         start = time.perf_counter()
-        dashboard.figures(first, last, __import__("datetime").date.today(), refresh=True)
+        dashboard.figures(first, last, dt.date.today(), refresh=True)
         print(f"dashboard figures computed (cold, once a day): "
               f"{(time.perf_counter() - start) * 1000:.0f} ms")
         db.close()
