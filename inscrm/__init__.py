@@ -163,6 +163,10 @@ def _register_template_helpers(app):
         """{{ customer.segment|label('segment') }} in the UI language."""
         return gettext(label(kind, code))
 
+    from inscrm.segments import evaluated_on
+
+    app.jinja_env.globals["segment_evaluated_on"] = evaluated_on
+
     @app.template_filter("reason")
     def reason_filter(reason):
         """{{ customer.segment_reason|reason }}: the segment's reason in the UI language."""

@@ -161,6 +161,15 @@ def _rules_version():
     return latest.uid if latest else ""
 
 
+def evaluated_on(customer):
+    """The date the customer's segment was last evaluated: a full run re-evaluates everyone but
+    writes only the customers whose segment or reason changed."""
+    if customer.segment_date is None:
+        return None
+    last = last_full_run()
+    return max(customer.segment_date, last) if last else customer.segment_date
+
+
 def due_for_full_run(today=None):
     """True when the last full run is older than today, or ran under other rule settings."""
     last = last_full_run()

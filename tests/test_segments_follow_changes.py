@@ -63,3 +63,14 @@ def test_a_contact_logged_from_my_work_re_evaluates_the_customer(ctx):
     tasks.log_contact(task, agent, "call", "quoted", "报价 3,200 元")
     customer = Customer.get_by_id(customer.id)
     assert (customer.segment, customer.last_contact_date) == ("prospect", TODAY)
+
+
+def test_the_evaluation_date_moves_with_each_full_run(ctx):
+    customer = make_customer()
+    segments.classify(TODAY - dt.timedelta(days=3))
+    customer = Customer.get_by_id(customer.id)
+    assert segments.evaluated_on(customer) == TODAY - dt.timedelta(days=3)
+    segments.classify_all(TODAY)  # nothing changed for this customer, so nothing written…
+    customer = Customer.get_by_id(customer.id)
+    assert customer.segment_date == TODAY - dt.timedelta(days=3)
+    assert segments.evaluated_on(customer) == TODAY  # …but it was evaluated today
