@@ -237,12 +237,9 @@ class Customer(SyncModel):
     updated_at = DateTimeField(default=now)
 
     class Meta:
-        indexes = (
-            (("segment", "name"), False),
-            (("township", "segment"), False),
-            (("manager", "segment"), False),
-            (("source", "segment"), False),
-        )
+        # Few indexes hold the segment: a full run that changes every segment rewrites them
+        # all (the list's filter indexes are in inscrm.search).
+        indexes = ((("segment", "name"), False),)
 
     def __str__(self):
         return self.name

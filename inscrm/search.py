@@ -82,6 +82,9 @@ _TRIGGERS = [
     # an account manager's second part: the unassigned customers of their towns
     "CREATE INDEX IF NOT EXISTS customer_live_town_manager_name "
     "ON customer (township_id, manager_id, name, id, deleted) WHERE NOT deleted",
+    # no segment in it: a full segment run rewrites every customer's segment on its first day
+    "CREATE INDEX IF NOT EXISTS customer_live_source_name "
+    "ON customer (source, name, id, deleted) WHERE NOT deleted",
 ]
 
 

@@ -44,6 +44,9 @@ def test_old_database_is_backed_up_then_upgraded_with_nothing_lost(tmp_path):
         task = Task.get()  # version 3: the task's rule moved out of the sync origin column
         assert (task.rule, task.origin) == ("renewal_30", "JX01")
         assert task.title == "续保提醒 PDAA2019330400000001"
+        indexes = {i.name for i in db.get_indexes("customer")}
+        assert "customer_source_segment" not in indexes  # version 4
+        assert "customer_live_source_name" in indexes
     backups = list((data / "backups").glob("*-migration.db"))
     assert len(backups) == 1
     old = sqlite3.connect(backups[0])
