@@ -200,3 +200,17 @@ def test_start_page_links_to_the_customers(client):
     login(client)
     _, home = get(client, "/")
     assert 'href="/customers"' in home
+
+
+def test_claims_section_shows_incurred_and_the_loss_ratio(app, client):
+    with app.app_context():
+        customer = make_customer()
+        policy = make_policy(customer, start=dt.date.today() - dt.timedelta(days=100),
+                             premium="1000.00")
+        make_policy(customer, premium="5000.00", insurer="某财险")  # a competitor's: not counted
+        make_claim(policy, paid="200.00", reserve="100.00")
+        make_claim(policy, paid="500.00", status="declined")  # counts zero
+    login(client)
+    _, page = get(client, f"/customers/{customer.id}/claims", htmx=True)
+    assert "¥300.00" in page and "¥1,000.00" in page
+    assert "30.0%" in page

@@ -6,7 +6,7 @@ import datetime as dt
 from flask import Blueprint, abort, g, redirect, request, url_for
 from flask_babel import gettext as _
 
-from inscrm import auth, blacklist, search
+from inscrm import auth, blacklist, quote, search
 from inscrm.customers import create_customer, managers, merge_customers, townships, update_customer
 from inscrm.forms import Rejected
 from inscrm.models import (
@@ -24,7 +24,6 @@ from inscrm.models import (
     Task,
     Vehicle,
     db,
-    money_sum,
 )
 from inscrm.validators import Invalid, mask_id_number
 from inscrm.views import client_ip, get_customer, is_htmx, login_required, render, roles_required
@@ -168,13 +167,12 @@ def _policies(customer):
 def _claims(customer):
     claims = list(Claim.live().where(Claim.customer == customer)
                   .order_by(Claim.loss_date.desc(), Claim.id.desc()))
-    premium = (Policy.ours().select(money_sum(Policy.premium))
-               .where(Policy.customer == customer, ~Policy.cancelled).scalar())
-    incurred = sum((c.incurred for c in claims), start=0)
+    # The customer's loss ratio as the quote check computes it: our policies, counted claims.
+    person = quote.figures(customer, dt.date.today())
     numbers = dict(Policy.select(Policy.id, Policy.policy_no)
                    .where(Policy.id.in_({c.policy_id for c in claims})).tuples())
-    return {"claims": claims, "incurred": incurred, "premium": premium, "numbers": numbers,
-            "loss_ratio": (incurred / premium) if premium else None}
+    return {"claims": claims, "incurred": person.incurred, "premium": person.premium,
+            "numbers": numbers, "loss_ratio": person.loss_ratio}
 
 
 def _vehicles(customer):
