@@ -19,8 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from inscrm import create_app, segment_sql, segments  # noqa: E402
+from inscrm import create_app  # noqa: E402
 from inscrm.models import db  # noqa: E402
+from inscrm.segments import engine  # noqa: E402
+from inscrm.segments import sql as segment_sql  # noqa: E402
 
 
 def floor_query(as_of):
@@ -84,7 +86,7 @@ def main():
         print(f"floor (read-only figures query, {rows:,} rows): {floor}")
         for run in (1, 2):
             with Timer() as timer:
-                counts, changed, _seconds = segments.classify_all(as_of)
+                counts, changed, _seconds = engine.classify_all(as_of)
             print(f"full run {run}: {timer}, {changed:,} customers written "
                   f"({timer.wall / floor.wall:.2f}× the floor; CPU {timer.cpu / floor.cpu:.2f}×)")
         print("segments: " + ", ".join(f"{s} {n:,}" for s, n in counts.items()))
@@ -94,7 +96,7 @@ def main():
         times, differ = [], 0
         for customer_id in random.Random(1).sample(ids, min(args.samples, len(ids))):
             started = time.perf_counter()
-            differ += segments.classify_customer(customer_id, as_of)
+            differ += engine.classify_customer(customer_id, as_of)
             times.append((time.perf_counter() - started) * 1000)
         times.sort()
         print(f"one customer ({len(times)} samples): median {statistics.median(times):.1f} ms, "

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from inscrm import create_app
 from inscrm.demo import generate
-from inscrm.site import initialise
+from inscrm.sites import initialise
 
 
 def main():

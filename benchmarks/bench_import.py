@@ -24,9 +24,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from inscrm import create_app  # noqa: E402
-from inscrm.ids import uuid7  # noqa: E402
+from inscrm.db.ids import uuid7  # noqa: E402
 from inscrm.imports.load import import_file  # noqa: E402
-from inscrm.site import initialise  # noqa: E402
+from inscrm.sites import initialise  # noqa: E402
 from inscrm.validators import parse_date, parse_money, resident_id_check_digit  # noqa: E402
 
 PRODUCTS = ("商业车险", "交强险", "企业财产险", "家庭财产险", "意外险")

@@ -89,7 +89,7 @@ def samples(rnd, n):
 def measure(app, queries):
     from urllib.parse import urlencode
 
-    from inscrm import search
+    from inscrm.customers import search
     from inscrm.models import User
 
     admin = User.select().where(User.role == "admin").order_by(User.id).first()

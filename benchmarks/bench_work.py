@@ -49,8 +49,10 @@ def main():
 
     from peewee import fn
 
-    from inscrm import create_app, dashboard, kpi, tasks
+    from inscrm import create_app
     from inscrm.models import Customer, Policy, Task, User, db
+    from inscrm.reports import dashboard, kpi
+    from inscrm.work import tasks
 
     app = create_app({"DATA_DIR": str(data), "STARTUP_TASKS": False})
     with app.app_context():

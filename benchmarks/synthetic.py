@@ -10,13 +10,14 @@ import random
 
 from peewee import chunked
 
-from inscrm import create_app, schema
+from inscrm import create_app
+from inscrm.db import stamps
 from inscrm.models import Activity, BlacklistEntry, Claim, Customer, Policy, db
-from inscrm.site import initialise
+from inscrm.sites import initialise
 
 
 def _bulk(model, rows):
-    stamp = schema.stamp()
+    stamp = stamps.stamp()
     for batch in chunked(rows, 500):
         model.insert_many([{**row, **stamp} for row in batch]).execute()
 

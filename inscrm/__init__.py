@@ -7,14 +7,13 @@ from flask import Flask, g, redirect, request, session, url_for
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
-from inscrm import datadir
+from inscrm.desktop import datadir, hosts
+from inscrm.i18n import choose_language
 from inscrm.version import __version__
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
 babel = Babel()
-
-LANGUAGES = ("zh", "en")
 
 
 def create_app(test_config=None):
@@ -26,6 +25,11 @@ def create_app(test_config=None):
     app.config.from_mapping(
         DATA_DIR=str(root),
         DATABASE=str(paths["db"]),
+        # PostgreSQL instead of the data directory's SQLite file (None: SQLite)
+        DATABASE_URL=None,
+        # PostgreSQL: create or upgrade the schema now (`inscrm init`, `inscrm db migrate`);
+        # otherwise a worker only checks it. SQLite files are always upgraded at start-up.
+        MIGRATE=False,
         BACKUPS=str(paths["backups"]),
         SECRET_KEY=datadir.secret_key(root),
         SESSION_COOKIE_HTTPONLY=True,
@@ -37,24 +41,36 @@ def create_app(test_config=None):
         BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
         MAX_CONTENT_LENGTH=200 * 1024 * 1024,  # imports of large core-system extracts
         STARTUP_TASKS=False,  # daily backup, classification…: `serve` runs them itself
+        # Host names served (DNS rebinding); `serve` checks its bound names around the whole
+        # server, /_instance included (inscrm.desktop.server), so this is for other servers.
+        TRUSTED_HOSTS=None,
     )
     app.config.from_envvar("INSCRM_SETTINGS", silent=True)
     app.config.update(config)
     if not app.config.get("TESTING"):
         datadir.setup_logging(paths["logs"])
 
-    from inscrm import schema
-    from inscrm.backup import backup
+    from inscrm.db import engines, schema
+    from inscrm.db.backup import backup
 
-    schema.open_database(app.config["DATABASE"])
-    schema.ensure_schema(
-        backup=lambda reason: backup(app.config["DATABASE"], app.config["BACKUPS"], reason)
-    )
+    try:
+        app.config["DATABASE_URL"] = engines.chosen_url(app.config["DATABASE_URL"])
+    except engines.EngineError as exc:
+        raise schema.SchemaError(str(exc)) from None
+    schema.open_database(app.config["DATABASE_URL"] or app.config["DATABASE"])
+    if app.config["DATABASE_URL"] and not app.config["MIGRATE"]:
+        schema.check_schema()
+    else:
+        schema.ensure_schema(
+            backup=lambda reason: backup(app.config["DATABASE"], app.config["BACKUPS"], reason)
+        )
     if app.config["STARTUP_TASKS"]:
-        from inscrm import startup
+        from inscrm.desktop import daily
 
-        startup.run(app)
+        daily.run(app)
 
+    if app.config["TRUSTED_HOSTS"] is not None:
+        app.wsgi_app = hosts.HostCheck(app.wsgi_app, app.config["TRUSTED_HOSTS"])
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     _register_request_hooks(app)
@@ -73,18 +89,14 @@ def create_app(test_config=None):
 
 def _select_locale():
     user = g.get("user")
-    if user is not None and user.language in LANGUAGES:
-        return user.language
-    if session.get("lang") in LANGUAGES:
-        return session["lang"]
-    return "zh"
+    return choose_language(user.language if user is not None else None, session.get("lang"))
 
 
 def _register_request_hooks(app):
     from flask import abort
 
     from inscrm.models import User, db
-    from inscrm.site import is_initialised
+    from inscrm.sites import is_initialised
 
     @app.before_request
     def before_request():
@@ -102,7 +114,7 @@ def _register_request_hooks(app):
         g.user = None
         user_id = session.get("user_id")
         if user_id is not None:
-            g.user = User.get_or_none(User.id == user_id, User.active, ~User.deleted)
+            g.user = User.local().where(User.id == user_id, User.active).first()
             if g.user is None:
                 session.clear()
         return None
@@ -121,7 +133,9 @@ def _register_request_hooks(app):
 
 
 def _register_blueprints(app):
+    from inscrm.models import Site
     from inscrm.views import (
+        admin_users,
         auth,
         care,
         customers,
@@ -133,15 +147,21 @@ def _register_blueprints(app):
         reports,
         segments,
         service,
+        sync,
         system,
         territories,
         work,
     )
 
     areas = (auth, home, system, customers, records, work, segments, reports, territories,
-             imports, exports, care, quote, service)
+             imports, exports, care, quote, service, admin_users)
     for area in areas:
         app.register_blueprint(area.bp)
+    app.register_blueprint(sync.blueprint(Site.current()))  # HQ's sync pages or a branch's
+
+    from inscrm.views import hq
+
+    hq.register(app)  # HQ mode or a branch's, decided here once
 
 
 def _register_template_helpers(app):
@@ -156,14 +176,14 @@ def _register_template_helpers(app):
     from flask_babel import get_locale, gettext
 
     from inscrm.labels import label
-    from inscrm.reasons import describe
+    from inscrm.segments.reasons import describe
 
     @app.template_filter("label")
     def label_filter(code, kind):
         """{{ customer.segment|label('segment') }} in the UI language."""
         return gettext(label(kind, code))
 
-    from inscrm.segments import evaluated_on
+    from inscrm.segments.engine import evaluated_on
 
     app.jinja_env.globals["segment_evaluated_on"] = evaluated_on
 

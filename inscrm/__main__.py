@@ -1,6 +1,6 @@
-"""`python -m inscrm` and the built executable: see inscrm.launcher."""
+"""`python -m inscrm` and the built executable: see inscrm.cli.launcher."""
 
-from inscrm.launcher import main
+from inscrm.cli.launcher import main
 
 if __name__ == "__main__":
     main()

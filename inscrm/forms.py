@@ -7,7 +7,8 @@ error next to its field and nothing is saved while any remains.
 
 import re
 
-from inscrm.validators import N_, Invalid, parse_choice, parse_date, parse_money
+from inscrm.i18n import N_
+from inscrm.validators import Invalid, parse_choice, parse_date, parse_money
 
 
 class Rejected(Exception):

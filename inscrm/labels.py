@@ -1,6 +1,6 @@
 """Words for the codes stored in the database, as gettext msgids (the catalog has the Chinese)."""
 
-from inscrm.validators import N_
+from inscrm.i18n import N_
 
 LABELS = {
     "segment": {

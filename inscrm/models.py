@@ -8,7 +8,9 @@ Money is stored as integer cents and read back as `Decimal`, so sums in SQL are 
 """
 
 import datetime as dt
+import functools
 import json
+import operator
 from decimal import Decimal
 
 from peewee import (
@@ -27,7 +29,7 @@ from peewee import (
     fn,
 )
 
-from inscrm.ids import uuid7
+from inscrm.db.ids import uuid7
 
 db = DatabaseProxy()
 
@@ -109,6 +111,12 @@ class SyncModel(BaseModel):
         """Rows that are not tombstones."""
         return cls.select(*fields).where(~cls.deleted)
 
+    @classmethod
+    def owned_here(cls):
+        """The condition `origin is this site`: natural keys (codes, numbers, user names) are
+        unique per owning site, so look-ups by them say whose."""
+        return cls.origin == SyncClock.select(SyncClock.site)
+
 
 # --- bookkeeping (local to one installation) -----------------------------------------------
 
@@ -126,7 +134,9 @@ class Meta(BaseModel):
 
     @classmethod
     def set_value(cls, key, value):
-        cls.replace(key=key, value=str(value)).execute()
+        (cls.insert(key=key, value=str(value))
+         .on_conflict(conflict_target=[cls.key], update={cls.value: str(value)})
+         .execute())
 
 
 class SyncClock(BaseModel):
@@ -146,10 +156,58 @@ class Site(BaseModel):
     is_hq = BooleanField(default=False)
     is_self = BooleanField(default=False)
     created_at = DateTimeField(default=now)
+    # public keys (base64, raw bytes) and their short id; private keys stay in keys/ (sync)
+    sign_key = TextField(null=True)  # Ed25519: who made a bundle
+    box_key = TextField(null=True)  # X25519: for whom a bundle is encrypted
+    key_id = CharField(max_length=16, null=True)
 
     @classmethod
     def current(cls):
         return cls.get_or_none(cls.is_self)
+
+    @classmethod
+    def headquarters(cls):
+        """HQ's row: this site at HQ, the registered headquarters at a joined branch."""
+        return cls.get_or_none(cls.is_hq)
+
+    @classmethod
+    def branches(cls):
+        """The other sites registered here (at HQ: every branch; at a branch: its peers)."""
+        return cls.select().where(~cls.is_self, ~cls.is_hq).order_by(cls.code)
+
+
+class SyncLedger(BaseModel):
+    """One bundle applied here (or refused after it was opened): unique by bundle id, so the
+    same file imported twice, even at the same time, applies once."""
+
+    bundle_id = CharField(max_length=36, unique=True)
+    site = CharField(max_length=16, index=True)  # the sender
+    epoch = CharField(max_length=36)
+    kind = CharField(max_length=16, default="changes")  # changes, full, recovery
+    first_seq = BigIntegerField()
+    last_seq = BigIntegerField()
+    sha256 = CharField(max_length=64)
+    rows = JSONField(null=True)  # {table: rows in the bundle}
+    applied = IntegerField(default=0)  # rows that replaced or added a stored one
+    rejected = JSONField(null=True)  # [{table, uid, reason}]
+    result = CharField(max_length=16, default="applied")
+    created_at = DateTimeField(null=True)  # when the sender wrote it
+    applied_at = DateTimeField(default=now)
+
+
+class PeerState(BaseModel):
+    """What this site knows of one peer: how far its changes are applied here (`applied`, in
+    the peer's epoch), and how far the peer has acknowledged ours (`acked`, in our epoch)."""
+
+    site = CharField(max_length=16, unique=True)
+    epoch = CharField(max_length=36, null=True)
+    applied = BigIntegerField(default=0)
+    acked = BigIntegerField(default=0)
+    acked_epoch = CharField(max_length=36, null=True)
+    rejected = JSONField(null=True)  # our rows the peer refused, as it reported them
+    last_import_at = DateTimeField(null=True)
+    last_bundle_id = CharField(max_length=36, null=True)
+    last_export_at = DateTimeField(null=True)
 
 
 # --- organisation ---------------------------------------------------------------------------
@@ -158,12 +216,15 @@ class Site(BaseModel):
 class Branch(SyncModel):
     """A business unit (营业部, 支公司); also the reporting unit of blacklist entries."""
 
-    code = CharField(max_length=32, unique=True)
+    code = CharField(max_length=32)
     name = CharField()
+
+    class Meta:
+        indexes = ((("origin", "code"), True),)
 
 
 class User(SyncModel):
-    username = CharField(max_length=64, unique=True)
+    username = CharField(max_length=64)
     name = CharField(default="")
     password_hash = CharField()
     role = CharField(max_length=16, choices=[(r, r) for r in ROLES])
@@ -174,13 +235,21 @@ class User(SyncModel):
     locked_until = DateTimeField(null=True)
     last_login_at = DateTimeField(null=True)
 
+    class Meta:
+        indexes = ((("origin", "username"), True),)
+
     def __str__(self):
         return self.name or self.username
 
     @classmethod
+    def local(cls):
+        """Live users of this site (a branch's staff at HQ, or HQ's, never log in here)."""
+        return cls.live().where(cls.owned_here())
+
+    @classmethod
     def staff(cls, *roles):
-        """Active users, optionally of the given roles, ordered by name."""
-        query = cls.live().where(cls.active)
+        """Active users of this site, optionally of the given roles, ordered by name."""
+        query = cls.local().where(cls.active)
         if roles:
             query = query.where(cls.role.in_(roles))
         return query.order_by(cls.name, cls.username)
@@ -194,7 +263,7 @@ class Township(SyncModel):
     manager = ForeignKeyField(User, null=True, backref="townships")
 
     class Meta:
-        indexes = ((("district", "name"), True),)
+        indexes = ((("origin", "district", "name"), True),)
 
     def __str__(self):
         return f"{self.district}{self.name}"
@@ -238,22 +307,30 @@ class Customer(SyncModel):
 
     class Meta:
         # Few indexes hold the segment: a full run that changes every segment rewrites them
-        # all (the list's filter indexes are in inscrm.search).
-        indexes = ((("segment", "name"), False),)
+        # all (the list's filter indexes are in inscrm.search). HQ groups people by ID number
+        # and counts the branches that have them.
+        indexes = ((("segment", "name"), False), (("id_number", "origin"), False))
 
     def __str__(self):
         return self.name
 
     @classmethod
+    def scope_parts(cls, user):
+        """The scope rule as disjoint conditions: an agent sees their own customers and the
+        unassigned ones of their towns; everyone else the whole branch ([None]). Search serves
+        each part from its own index; `visible_to` joins them."""
+        if user.role != "agent":
+            return [None]
+        own_towns = Township.select(Township.id).where(Township.manager == user)
+        return [cls.manager == user, cls.manager.is_null() & cls.township.in_(own_towns)]
+
+    @classmethod
     def visible_to(cls, user):
-        """Customers the user may see: an agent's own and the unassigned ones of their towns."""
+        """Customers the user may see (see `scope_parts`)."""
         query = cls.live()
-        if user.role == "agent":
-            own_towns = Township.select(Township.id).where(Township.manager == user)
-            query = query.where(
-                (cls.manager == user)
-                | (cls.manager.is_null() & cls.township.in_(own_towns))
-            )
+        parts = cls.scope_parts(user)
+        if parts != [None]:
+            query = query.where(functools.reduce(operator.or_, parts))
         return query
 
     @classmethod
@@ -270,7 +347,7 @@ class CustomerRef(SyncModel):
     ref = CharField(max_length=64)
 
     class Meta:
-        indexes = ((("source", "ref"), True),)
+        indexes = ((("origin", "source", "ref"), True),)
 
 
 class Vehicle(SyncModel):
@@ -279,6 +356,9 @@ class Vehicle(SyncModel):
     vin = CharField(max_length=17, null=True, index=True)
     brand_model = CharField(null=True)
     registered_on = DateField(null=True)
+
+
+OUR_INSURER = ""  # the insurer of our own policies; otherwise the competitor's name
 
 
 class Policy(SyncModel):
@@ -301,17 +381,22 @@ class Policy(SyncModel):
 
     class Meta:
         indexes = (
-            (("source", "policy_no"), True),
+            (("origin", "source", "policy_no"), True),
             (("customer", "start_date"), False),
         )
 
     @property
     def is_ours(self):
-        return not self.insurer
+        return self.insurer == OUR_INSURER
 
     @classmethod
-    def ours(cls):
-        return cls.live().where(cls.insurer == "")
+    def ours(cls, alias=None, cancelled=True):
+        """Our live policies (a competitor's are recorded for prospects and never count), of
+        `alias` when given; `cancelled=False` leaves out the cancelled ones, which are not in
+        force. The segment SQL renders the same condition from `OUR_INSURER`."""
+        policy = alias or cls
+        query = policy.select().where(policy.insurer == OUR_INSURER, ~policy.deleted)
+        return query if cancelled else query.where(~policy.cancelled)
 
     @classmethod
     def expiring(cls, first, last):
@@ -338,7 +423,7 @@ class Claim(SyncModel):
 
     class Meta:
         indexes = (
-            (("source", "claim_no"), True),
+            (("origin", "source", "claim_no"), True),
             (("customer", "loss_date"), False),
         )
 
@@ -377,13 +462,14 @@ class Task(SyncModel):
     due_date = DateField()
     status = CharField(max_length=16, default="open")
     rule = CharField(max_length=32, default="manual")  # the rule that made it, or manual
-    dedupe_key = CharField(null=True, unique=True)  # a rule makes each task once
+    dedupe_key = CharField(null=True)  # a rule makes each task once (per site)
     note = TextField(default="")
     done_at = DateTimeField(null=True)
     created_at = DateTimeField(default=now)
 
     class Meta:
         indexes = (
+            (("origin", "dedupe_key"), True),
             (("assignee", "status", "due_date"), False),
             # the team queue: all open tasks soonest first, and the load per person (covering)
             (("status", "due_date", "assignee", "deleted"), False),
@@ -410,6 +496,15 @@ class BlacklistEntry(SyncModel):
         indexes = ((("unit", "reported_on"), False),)
 
 
+class BlacklistShare(SyncModel):
+    """HQ's decision about sharing one branch's blacklist entry with the other branches."""
+
+    entry = ForeignKeyField(BlacklistEntry, backref="shares")
+    shared = BooleanField(default=True)
+    note = TextField(default="")
+    decided_on = DateField(null=True)
+
+
 class SegmentChange(SyncModel):
     customer = ForeignKeyField(Customer, backref="segment_changes")
     from_segment = CharField(max_length=16, null=True)
@@ -426,11 +521,31 @@ class SegmentChange(SyncModel):
 class RuleSettings(SyncModel):
     """One version of the segment thresholds and other rules; the highest version applies."""
 
-    number = IntegerField(unique=True)
+    number = IntegerField()
     values = JSONField()
     note = TextField(default="")
     created_by = ForeignKeyField(User, null=True)
     created_at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("origin", "number"), True),)
+
+
+class NetworkFlag(SyncModel):
+    """HQ's view of one person (an ID number) across the network, for one branch that has
+    them: key network-wide or blacklisted anywhere, with the reason in words. HQ owns every
+    row and sends each to its addressee; the branch shows it beside its own segment."""
+
+    addressee = CharField(max_length=16)  # the branch this flag is for
+    id_number = CharField(max_length=32, index=True)
+    segment = CharField(max_length=16)  # blacklist or key, network-wide
+    reason = JSONField()
+    branches = IntegerField(default=0)  # branches that have the person
+    annual_premium = MoneyField(default=0)  # across the network
+    evaluated_on = DateField()
+
+    class Meta:
+        indexes = ((("origin", "addressee", "id_number"), True),)
 
 
 class AuditLog(SyncModel):
@@ -460,15 +575,35 @@ class AuditLog(SyncModel):
 
 class NameGram(BaseModel):
     """Every one- and two-character piece of each live customer's name, with the name for
-    ordered scans: the index behind name search (kept by triggers, see inscrm.search)."""
+    ordered scans and the customer's owning site (HQ filters by branch): the index behind
+    name search (kept by triggers, see inscrm.db.names)."""
 
     gram = CharField(max_length=8)
     name = CharField()
     customer_id = IntegerField()
+    origin = CharField(max_length=16, null=True)  # the customer's owning site (schema 6)
 
     class Meta:
         primary_key = CompositeKey("gram", "name", "customer_id")
         without_rowid = True
+
+
+class RuleDraft(BaseModel):
+    """(HQ) Segment thresholds an analyst drafted, with the simulation of what they would do;
+    an administrator publishes them as a new rule version (or they are discarded)."""
+
+    changes = JSONField()  # {rule key: new value}
+    note = TextField(default="")
+    created_by = ForeignKeyField(User, null=True, backref="rule_drafts")
+    created_at = DateTimeField(default=now)
+    as_of = DateField(null=True)  # the date the simulation evaluated
+    based_on = IntegerField(null=True)  # the rule version in force when it was simulated
+    result = JSONField(null=True)  # the simulated migration matrix, per branch
+    simulated_at = DateTimeField(null=True)
+    status = CharField(max_length=16, default="draft")  # draft, published, discarded
+    decided_by = ForeignKeyField(User, null=True, backref="rule_decisions")
+    decided_at = DateTimeField(null=True)
+    published = ForeignKeyField(RuleSettings, null=True)
 
 
 class GramPosition(BaseModel):
@@ -479,7 +614,7 @@ class GramPosition(BaseModel):
 
 SYNCED_MODELS = [
     Branch, User, Township, Customer, CustomerRef, Vehicle, Policy, Claim, Activity, Task,
-    BlacklistEntry, SegmentChange, RuleSettings, AuditLog,
+    BlacklistEntry, BlacklistShare, SegmentChange, RuleSettings, NetworkFlag, AuditLog,
 ]
-LOCAL_MODELS = [Meta, SyncClock, Site, NameGram, GramPosition]
+LOCAL_MODELS = [Meta, SyncClock, Site, SyncLedger, PeerState, NameGram, GramPosition, RuleDraft]
 MODELS = LOCAL_MODELS + SYNCED_MODELS

@@ -8,10 +8,7 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
-
-def N_(message):
-    """Mark a message for translation without translating it here (no Flask in this module)."""
-    return message
+from inscrm.i18n import N_
 
 
 class Invalid(ValueError):

@@ -1,6 +1,10 @@
 """Smoke test of the built executable (CI runs it after the tests, on Linux and on Windows).
 
     python scripts/smoke_executable.py dist/InsCRM        (dist\\InsCRM.exe on Windows)
+    python scripts/smoke_executable.py dist/InsCRM.exe    (on Linux: under Wine, as CI does)
+
+A Windows executable on Linux runs under Wine, in the prefix `make build-windows` made
+(WINEPREFIX, else ~/.cache/inscrm-windows/wineprefix), and the paths it is given are Wine's.
 
 Starts the executable on a new temporary data directory with --no-browser on a free port, from
 a folder outside the source tree, and checks: the first-run setup page in Chinese, static files
@@ -14,6 +18,7 @@ import http.cookiejar
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -31,14 +36,51 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "smoke-admin-1"
 
 
+RUNS = []  # every start of the executable, so a failure can show what the last one printed
+
+
 def fail(message):
     print(f"SMOKE FAILED: {message}", flush=True)
+    if RUNS:
+        print("the executable's last output:\n" + "\n".join(RUNS[-1].lines[-80:]), flush=True)
     sys.exit(1)
 
 
 def check(condition, message):
     if not condition:
         fail(message)
+
+
+class Host:
+    """How the executable is started and hard-killed: directly, or under Wine."""
+
+    def __init__(self, exe):
+        self.wine = None
+        if exe.suffix.lower() == ".exe" and os.name != "nt":
+            self.wine = (os.environ.get("WINE") or shutil.which("wine64") or shutil.which("wine")
+                         or "/usr/lib/wine/wine64")
+            cache = Path(os.environ.get("INSCRM_WINDOWS_CACHE") or Path(
+                os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "inscrm-windows")
+            os.environ.setdefault("WINEPREFIX", str(cache / "wineprefix"))
+            os.environ.setdefault("WINEDEBUG", "-all")
+            os.environ.setdefault("WINEDLLOVERRIDES", "mscoree,mshtml=")
+        self.exe = exe
+
+    def command(self, *args):
+        return [self.wine, str(self.exe), *args] if self.wine else [str(self.exe), *args]
+
+    def path(self, path):
+        """A path as the executable sees it (Wine's Z: drive is /)."""
+        return "Z:" + str(path).replace("/", "\\") if self.wine else str(path)
+
+    def kill(self, pid):
+        """A crash: the process ends at once, without cleaning up."""
+        if self.wine:
+            # pid is the Windows process id, which only Wine knows
+            subprocess.run([self.wine, "taskkill", "/F", "/PID", str(pid)],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=True)
+        else:
+            os.kill(pid, signal.SIGKILL if hasattr(signal, "SIGKILL") else signal.SIGTERM)
 
 
 def free_port():
@@ -50,13 +92,15 @@ def free_port():
 class Running:
     """One start of the executable, its output collected in the background."""
 
-    def __init__(self, exe, data_dir, port, cwd):
+    def __init__(self, host, data_dir, port, cwd):
         self.started = time.monotonic()
         self.proc = subprocess.Popen(
-            [str(exe), "serve", "--no-browser", "--data-dir", str(data_dir), "--port", str(port)],
+            host.command("serve", "--no-browser", "--data-dir", host.path(data_dir),
+                         "--port", str(port)),
             cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )
         self.lines = []
+        RUNS.append(self)
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
@@ -171,7 +215,7 @@ def restart_keeps_data(exe, data, port, cwd):
     # A crash: kill the serving process itself (a one-file build's bootloader is its parent,
     # and exits with it); the lock file stays behind.
     pid = json.loads((data / "inscrm.lock").read_text(encoding="utf-8"))["pid"]
-    os.kill(pid, signal.SIGKILL if hasattr(signal, "SIGKILL") else signal.SIGTERM)
+    exe.kill(pid)
     run.wait()
     check((data / "inscrm.lock").exists(), "expected a stale lock after a hard kill")
     return seconds
@@ -210,19 +254,25 @@ def start_after_crash(exe, data, port, cwd):
 def main(argv):
     if len(argv) != 1:
         fail("usage: smoke_executable.py PATH_TO_EXECUTABLE")
-    exe = Path(argv[0]).resolve()
-    check(exe.is_file(), f"{exe}: no such file")
-    size_mb = exe.stat().st_size / 1e6
+    path = Path(argv[0]).resolve()
+    check(path.is_file(), f"{path}: no such file")
+    size_mb = path.stat().st_size / 1e6
+    exe = Host(path)
     with tempfile.TemporaryDirectory(prefix="inscrm-smoke-") as tmp:
         data, cwd = Path(tmp) / "data", Path(tmp)
         port = free_port()
-        run, browser, url, first = first_start(exe, data, port, cwd)
-        second_launch(exe, data, port, cwd, url)
-        quit_app(run, browser, data)
-        check_database(data)
-        restart = restart_keeps_data(exe, data, port, cwd)
-        after_crash = start_after_crash(exe, data, port, cwd)
-    print(f"smoke: {exe.name} {size_mb:.1f} MB; start to first page answered: "
+        try:
+            run, browser, url, first = first_start(exe, data, port, cwd)
+            second_launch(exe, data, port, cwd, url)
+            quit_app(run, browser, data)
+            check_database(data)
+            restart = restart_keeps_data(exe, data, port, cwd)
+            after_crash = start_after_crash(exe, data, port, cwd)
+        except urllib.error.HTTPError as exc:
+            log = data / "logs" / "inscrm.log"
+            tail = log.read_text(encoding="utf-8", errors="replace")[-6000:] if log.exists() else ""
+            fail(f"{exc.url} answered {exc.code}; the end of its log:\n{tail}")
+    print(f"smoke: {path.name} {size_mb:.1f} MB; start to first page answered: "
           f"{first:.2f} s on a new data directory, {restart:.2f} s on restart, "
           f"{after_crash:.2f} s after a crash")
     print("smoke: the executable passed")

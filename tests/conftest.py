@@ -1,17 +1,85 @@
-"""Fixtures: an initialised app on a temporary data directory, its client and its CLI runner."""
+"""Fixtures: an initialised app on a temporary data directory, its client and its CLI runner.
+
+Every test that uses the database (through `app`, `bare_app`, `database_url`…) runs twice: on
+the data directory's SQLite file and on a PostgreSQL database of its own (a copy of a template
+made once a session, so a fresh one costs milliseconds). INSCRM_TEST_ENGINES=sqlite (or
+postgresql) runs one engine only. On PostgreSQL, $INSCRM_DATABASE_URL points at the test's
+database for the whole test, so the CLI runner and any app the test opens use it too. A test
+of something only SQLite has (its file, its backups, its migrations from old files) is marked
+`sqlite_only`.
+"""
+
+import os
 
 import pytest
 from click.testing import CliRunner
 
 from inscrm import create_app
 from inscrm.cli import cli
-from inscrm.site import initialise
+from inscrm.models import db
+from inscrm.sites import initialise
+from tests.pg_fixtures import pg_database, pg_template, pg_url  # noqa: F401
+from tests.pg_server import fresh_database
 
 ADMIN_PASSWORD = "admin-pass-1"
+ENGINES = tuple(e.strip() for e in os.environ.get(
+    "INSCRM_TEST_ENGINES", "sqlite,postgresql").split(",") if e.strip())
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: a test of what only the SQLite file has")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Leave out the PostgreSQL runs of tests marked sqlite_only (not skipped: not made)."""
+    kept, dropped = [], []
+    for item in items:
+        engine = getattr(item, "callspec", None) and item.callspec.params.get("engine")
+        if engine == "postgresql" and item.get_closest_marker("sqlite_only"):
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request):
+    """The engine a database test runs on: "sqlite" or "postgresql"."""
+    return request.param
 
 
 @pytest.fixture
-def app(tmp_path):
+def database_url(engine, request, monkeypatch):
+    """None on SQLite; on PostgreSQL the URL of a fresh database of this test, with the schema
+    and no site yet ($INSCRM_DATABASE_URL names it during the test)."""
+    if engine == "sqlite":
+        monkeypatch.delenv("INSCRM_DATABASE_URL", raising=False)
+        yield None
+        return
+    server_url, template = request.getfixturevalue("pg_template")
+    with fresh_database(server_url, template=template) as url:
+        monkeypatch.setenv("INSCRM_DATABASE_URL", url)
+        yield url
+        db.close()
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def module_database_url(request):
+    """`database_url` for a module's shared fixtures (HQ's database in a sync network): None
+    on SQLite, a fresh PostgreSQL database for the module otherwise."""
+    if request.param == "sqlite":
+        yield None
+        return
+    server_url, template = request.getfixturevalue("pg_template")
+    with fresh_database(server_url, template=template) as url:
+        yield url
+        db.close()
+
+
+@pytest.fixture
+def app(tmp_path, database_url):
     app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "data"), "STARTUP_TASKS": False})
     with app.app_context():
         initialise("JX01", "嘉兴南湖支公司", "admin", ADMIN_PASSWORD)
@@ -19,7 +87,7 @@ def app(tmp_path):
 
 
 @pytest.fixture
-def bare_app(tmp_path):
+def bare_app(tmp_path, database_url):
     """An app on a new, empty data directory (first run)."""
     return create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "new"), "STARTUP_TASKS": False})
 
@@ -39,14 +107,17 @@ def client(app):
 class Runner:
     """Runs `inscrm …` against a data directory, as a user at the command line would."""
 
-    def __init__(self, data_dir):
+    def __init__(self, data_dir, database_url=None):
+        """`database_url`: "" for the data directory's SQLite file whatever the test's engine
+        (another installation beside the test's own)."""
         self.data_dir = str(data_dir)
+        self.env = {} if database_url is None else {"INSCRM_DATABASE_URL": database_url or None}
 
     def __call__(self, *args, data_dir=True):
         argv = list(args)
         if data_dir:
             argv += ["--data-dir", self.data_dir]
-        return CliRunner().invoke(cli, argv, catch_exceptions=False)
+        return CliRunner().invoke(cli, argv, env=self.env, catch_exceptions=False)
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-from inscrm.auth import create_user
-from inscrm.models import Claim, Customer, Policy, Township
+from inscrm.models import Claim, Customer, Policy, Township, db
+from inscrm.users import create_user
 from inscrm.validators import resident_id_check_digit
 
 _counter = {"n": 0}
@@ -72,7 +72,7 @@ def make_claim(policy, loss_date=None, paid="0.00", reserve="0.00", **overrides)
 
 
 def csrf_token(client, path="/login"):
-    page = client.get(path).get_data(as_text=True)
+    page = client.get(path, follow_redirects=True).get_data(as_text=True)
     return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
 
 
@@ -92,3 +92,14 @@ def post(client, path, data=None, htmx=False, **kw):
     if htmx:
         headers["HX-Request"] = "true"
     return client.post(path, data=data or {}, headers=headers, **kw)
+
+
+def trigger_names():
+    """The names of the open database's triggers (either engine)."""
+    from inscrm.db import engines
+
+    if engines.is_postgres():
+        sql = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+    else:
+        sql = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    return {name for (name,) in db.execute_sql(sql)}

@@ -13,10 +13,11 @@ import datetime as dt
 import random
 from types import SimpleNamespace
 
-from inscrm import schema
+from inscrm.db import stamps
+from inscrm.db.bulk import Table, indexes_rebuilt
 from inscrm.demo import claims, contacts, people, policies, staff
-from inscrm.demo.bulk import Table, indexes_rebuilt
 from inscrm.demo.identity import Identities, Picker
+from inscrm.i18n import N_
 from inscrm.models import (
     Activity,
     AuditLog,
@@ -32,7 +33,7 @@ from inscrm.models import (
     Vehicle,
     db,
 )
-from inscrm.validators import N_, Invalid
+from inscrm.validators import Invalid
 
 BATCH = 5_000  # customers made and written at a time, so memory stays flat
 CORPORATE_SHARE = 0.12
@@ -104,7 +105,7 @@ def generate(customers, seed=1, today=None):
         if Customer.select().exists():
             raise Invalid(N_("This database already has customers; demo data only goes into "
                              "a database without any."))
-        demo = Demo(seed, today, schema.stamp())
+        demo = Demo(seed, today, stamps.stamp())
         branch = Branch.get_or_none(Branch.code == site.code)
         demo.unit = branch.name if branch else site.name
         demo.staff = staff.make_staff(demo.tables, demo.ident, demo.rng, customers,

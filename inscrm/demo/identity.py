@@ -7,8 +7,6 @@ that must be unique (ID numbers, phones, plates, VINs) are drawn again on the ra
 import bisect
 import datetime as dt
 import itertools
-import os
-import time
 
 from inscrm.demo import words
 from inscrm.validators import resident_id_check_digit, uscc_check_char
@@ -24,28 +22,6 @@ class Picker:
 
     def __call__(self, rng):
         return self.items[bisect.bisect(self.cumulative, rng.random() * self.total)]
-
-
-_uid_counter = [0]
-
-
-def uids(n):
-    """n UUIDv7 strings, increasing: this millisecond, then a counter in the random bits.
-
-    The layout of `inscrm.ids.uuid7` (RFC 9562, method 1: a 42-bit counter), made in bulk.
-    """
-    ms = time.time_ns() // 1_000_000
-    noise = os.urandom(4 * n).hex()
-    head = f"{ms >> 16 & 0xFFFFFFFF:08x}-{ms & 0xFFFF:04x}-7"
-    first = _uid_counter[0]
-    _uid_counter[0] += n
-    out = []
-    for block in range(first >> 16, (first + n - 1 >> 16) + 1):  # 65,536 uids share a prefix
-        prefix = f"{head}{block >> 14 & 0xFFF:03x}-{0x8000 | block & 0x3FFF:04x}-"
-        low, high = max(first, block << 16), min(first + n, block + 1 << 16)
-        out += [f"{prefix}{i & 0xFFFF:04x}{noise[8 * (i - first):8 * (i - first) + 8]}"
-                for i in range(low, high)]
-    return out
 
 
 class Identities:

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 from peewee import chunked
 
-from inscrm import guard
+from inscrm.blacklist import guard
+from inscrm.db import dialect
+from inscrm.imports.problems import Problem
 from inscrm.labels import label
-from inscrm.models import BlacklistEntry, Customer, Policy, db
+from inscrm.models import BlacklistEntry, Customer, Policy
 
 BATCH = 500
 
@@ -38,7 +40,7 @@ class BlockedRow:
     row: int
     ref: str
     policy_no: str
-    problem: object  # the load.Problem naming column customer_ref and the refusal
+    problem: object  # the Problem naming column customer_ref and the refusal
 
 
 def _new(candidates, source):
@@ -46,7 +48,8 @@ def _new(candidates, source):
     existing = set()
     for batch in chunked([r.values["policy_no"] for r in candidates], BATCH):
         existing.update(n for (n,) in Policy.select(Policy.policy_no).where(
-            Policy.source == source, Policy.policy_no.in_(batch)).tuples())
+            Policy.source == source, Policy.policy_no.in_(batch),
+            Policy.owned_here()).tuples())
     return [r for r in candidates if r.values["policy_no"] not in existing]
 
 
@@ -82,7 +85,7 @@ def refusals(customer_ids):
     suspects = set()
     for batch in chunked(sorted(customer_ids), BATCH):
         sql = _SUSPECTS.format(ids=", ".join("?" * len(batch)))
-        suspects.update(i for (i,) in db.execute_sql(sql, batch))
+        suspects.update(i for (i,) in dialect.execute(sql, batch))
     if not suspects:
         return {}
     people = _customers(suspects)
@@ -100,8 +103,6 @@ def refusals(customer_ids):
 def blocked_rows(records, source):
     """[(record, BlockedRow)] for the rows that would write a new policy of ours for a
     blacklisted customer (records resolved: values["customer"] holds the customer id)."""
-    from inscrm.imports.load import Problem
-
     ours = [r for r in records if not r.values.get("insurer")]
     found = refusals({r.values["customer"] for r in ours})
     hits = []

@@ -7,9 +7,10 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from inscrm.i18n import N_
 from inscrm.imports.load import import_file
 from inscrm.models import db
-from inscrm.validators import N_, Invalid
+from inscrm.validators import Invalid
 
 log = logging.getLogger(__name__)
 KEEP = 50  # finished jobs remembered; older ones are forgotten (their files stay on disk)

@@ -12,48 +12,19 @@ import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from inscrm.backup import backup
+from inscrm.cells import csv_row
+from inscrm.db.backup import backup
+from inscrm.i18n import N_
 from inscrm.imports import upsert
+from inscrm.imports.problems import Problem
 from inscrm.imports.readers import FileProblem, open_table
 from inscrm.imports.template import KINDS, detect_kind, map_headers
 from inscrm.models import AuditLog, db
-from inscrm.validators import N_, Invalid, parse_date
+from inscrm.validators import Invalid, parse_date
 
 CHUNK = 2000
-SHOWN = 50  # problems kept in memory for the screen; the report file has them all
-
-
-@dataclass
-class Problem:
-    row: int
-    column: str
-    value: str
-    message: str
-    params: dict = field(default_factory=dict)
-    words: tuple = ()  # params that are msgids themselves (a reason in words), translated too
-
-    def text(self, translate=lambda message: message):
-        if not self.params:
-            return translate(self.message)
-        params = {k: translate(v) if k in self.words else v for k, v in self.params.items()}
-        return translate(self.message) % params
-
-    def detail(self, translate=lambda message: message):
-        """column id_number, value '330…': The check digit of this ID number is wrong."""
-        parts = []
-        if self.column:
-            parts.append(f"column {self.column}")
-        if self.value != "":
-            value = str(self.value)
-            parts.append(f"value '{value if len(value) <= 40 else value[:39] + '…'}'")
-        text = self.text(translate)
-        return f"{', '.join(parts)}: {text}" if parts else text
-
-    def line(self, file, translate=lambda message: message):
-        """customers.csv row 7, column id_number, value '330…': The check digit … is wrong."""
-        detail = self.detail(translate)
-        separator = ", " if self.column or self.value != "" else ": "
-        return f"{file} row {self.row}{separator}{detail}"
+SHOWN = 50  # problems kept in memory for the screen; the report file has many more
+REPORTED = 100_000  # rows written to the report file; beyond, they are counted
 
 
 @dataclass
@@ -78,6 +49,7 @@ class Summary:
     imported: bool = False
 
     problem_count: int = 0
+    unlisted: int = 0  # rows with problems left out of the report (beyond REPORTED)
 
     def counts_line(self):
         line = (f"{self.file}: {self.kind} — {self.inserted} inserted, {self.updated} updated, "
@@ -93,13 +65,13 @@ FULL_RUN_ABOVE = 5000  # customers: beyond this one set-based run over everyone 
 
 def after_import(customer_ids):
     """Evaluate again the segments of the customers an import changed."""
-    from inscrm import segments
+    from inscrm.segments import engine
 
     ids = set(customer_ids)
     if len(ids) > FULL_RUN_ABOVE:
-        segments.classify_all(dt.date.today())
+        engine.classify_all(dt.date.today())
     elif ids:
-        segments.reclassify(*ids)
+        engine.reclassify(*ids)
 
 
 def import_file(path, backups_dir, kind=None, source="core", skip_invalid=False, user=None,
@@ -122,6 +94,7 @@ def import_file(path, backups_dir, kind=None, source="core", skip_invalid=False,
         with Report(path, table.headers, skip_invalid) as report:
             touched = _load(table, kind, source, summary, report, user, progress)
             summary.report = report.finish()
+            summary.unlisted = report.unlisted
     finally:
         table.close()
     if summary.imported:
@@ -264,6 +237,7 @@ class Report:
         suffix = ".rejected.csv" if skip_invalid else ".errors.csv"
         self.target = path.with_name(path.name + suffix)
         self._file = None
+        self.unlisted = 0  # rows with problems beyond REPORTED
 
     def __enter__(self):
         return self
@@ -278,21 +252,24 @@ class Report:
             summary.problem_count += 1
             if len(summary.problems) < SHOWN:
                 summary.problems.append(problem)
+        if summary.rejected > REPORTED:
+            self.unlisted += 1
+            return
         writer = self._writer()
         if self.skip_invalid:
             cells = [str(c) for c in cells] + [""] * (len(self.headers) - len(cells))
             reason = "; ".join(p.detail() for p in problems)
-            writer.writerow([number, *cells[:len(self.headers)], reason])
+            writer.writerow(csv_row([number, *cells[:len(self.headers)], reason]))
         else:
             for p in problems:
-                writer.writerow([self.path.name, number, p.column, p.value, p.text()])
+                writer.writerow(csv_row([self.path.name, number, p.column, p.value, p.text()]))
 
     def _writer(self):
         if self._file is None:
             self._file = self.target.open("w", encoding="utf-8-sig", newline="")
             self._csv = csv.writer(self._file, lineterminator="\r\n")
             if self.skip_invalid:
-                self._csv.writerow(["row", *self.headers, "reason"])
+                self._csv.writerow(csv_row(["row", *self.headers, "reason"]))
             else:
                 self._csv.writerow(["file", "row", "column", "value", "problem"])
         return self._csv
@@ -302,5 +279,10 @@ class Report:
             if self.target.exists():
                 self.target.unlink()  # an old report of a file that is now clean
             return None
+        if self.unlisted:
+            note = (f"… and {self.unlisted} more rows with problems, not listed here: fix the "
+                    "rows above and import the file again")
+            width = len(self.headers) + 1 if self.skip_invalid else 4
+            self._csv.writerow([""] * width + [note])
         self._file.close()
         return str(self.target)

@@ -4,6 +4,10 @@ GBK/GB18030; comma, tab or semicolon), or XLSX read as a stream (openpyxl read-o
 `open_table(path)` returns a table with its header cells and an iterator of (row number, cells),
 cells as stripped strings (Excel date cells as `datetime.date`). A file that is not a table at
 all raises `FileProblem` with one clear line.
+
+Whatever the file, memory stays bounded: a line, a cell, a row and the number of rows have
+limits (the same for CSV and XLSX), and an XLSX is checked before it is opened
+(`inscrm.imports.zipcheck`).
 """
 
 import codecs
@@ -17,16 +21,19 @@ from decimal import Decimal
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
+from inscrm.cells import plain_text
+from inscrm.i18n import N_
+from inscrm.imports.problems import FileProblem
 from inscrm.imports.template import MAX_COLUMNS
-from inscrm.validators import N_, Invalid
+from inscrm.imports.zipcheck import check_workbook
 
 SAMPLE = 64 * 1024
 MAX_CELL = 100_000  # characters; a longer cell means a binary or broken file
+MAX_LINE = 1_000_000  # characters in one line of a CSV file
+MAX_ROWS = 1_048_576  # what one Excel or WPS sheet holds; a larger extract is split
 csv.field_size_limit(MAX_CELL)
 
-
-class FileProblem(Invalid):
-    """The file as a whole cannot be read as an import table."""
+__all__ = ["FileProblem", "open_table"]
 
 
 def open_table(path):
@@ -59,27 +66,50 @@ class CsvTable:
         self.dialect = _dialect(sample)
         self._file = path.open("rb")
         self._text = io.TextIOWrapper(self._file, encoding=self.encoding, newline="")
-        self._reader = csv.reader(self._text, self.dialect)
+        self._line = 0
+        self._reader = csv.reader(self._lines(), self.dialect)
         try:
             self.headers = _checked_headers(self._next(), self.name)
         except FileProblem:
             self.close()
             raise
 
+    def _lines(self):
+        """The file's lines for the csv reader: none longer than MAX_LINE, none with a NUL."""
+        while line := self._text.readline(MAX_LINE + 1):
+            self._line += 1
+            if len(line) > MAX_LINE:
+                raise FileProblem(N_("%(file)s line %(line)s is longer than %(limit)s "
+                                     "characters; it is not an import table."),
+                                  file=self.name, line=self._line, limit=MAX_LINE)
+            if "\x00" in line:
+                raise FileProblem(N_("%(file)s line %(line)s holds a NUL byte: it is a binary "
+                                     "file, not a table."), file=self.name, line=self._line)
+            yield line
+
     def _next(self):
         try:
             return next(self._reader, None)
-        except (csv.Error, UnicodeDecodeError):
-            raise FileProblem(N_("%(file)s is not a readable CSV table (a broken line or a "
-                                 "binary file)."), file=self.name) from None
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise _long_cell(self.name, self._line) from None
+            raise self._unreadable() from None
+        except UnicodeDecodeError:
+            raise self._unreadable() from None
+
+    def _unreadable(self):
+        return FileProblem(N_("%(file)s is not a readable CSV table (a broken line or a "
+                              "binary file)."), file=self.name)
 
     def rows(self):
         """(row number as Excel shows it, cells) for every non-blank line after the header."""
         number = 1
         while (cells := self._next()) is not None:
             number += 1
-            if any(c.strip() for c in cells):
-                yield number, [c.strip() for c in cells]
+            _check_count(self.name, number)
+            cells = [plain_text(c.strip()) for c in cells]
+            if any(cells):
+                yield number, _bounded(self.name, number, cells)
 
     def progress(self):
         """How far through the file the reader is, 0 to 1."""
@@ -146,13 +176,42 @@ def _dialect(sample):
 
 
 def _checked_headers(headers, name):
-    if headers is None or not any(h.strip() for h in headers):
+    headers = [str(h if h is not None else "").strip() for h in headers or ()]
+    while headers and not headers[-1]:
+        headers.pop()
+    if not headers:
         raise FileProblem(N_("%(file)s has no header row."), file=name)
     if len(headers) > MAX_COLUMNS:
         raise FileProblem(N_("%(file)s has %(count)s columns; an import file has at most "
                              "%(limit)s. Is it the right file?"),
                           file=name, count=len(headers), limit=MAX_COLUMNS)
-    return [str(h if h is not None else "").strip() for h in headers]
+    return headers
+
+
+def _check_count(name, number):
+    """Rows beyond what a sheet holds, blank or not, refuse the file (and end the reading)."""
+    if number > MAX_ROWS:
+        raise FileProblem(N_("%(file)s has more than %(limit)s rows; split it into smaller "
+                             "files."), file=name, limit=MAX_ROWS)
+
+
+def _bounded(name, number, cells):
+    """A data row within the limits: at most MAX_COLUMNS cells (trailing empty ones dropped),
+    MAX_CELL characters a cell; otherwise the whole file is refused."""
+    while cells and cells[-1] == "":
+        cells.pop()
+    if len(cells) > MAX_COLUMNS:
+        raise FileProblem(N_("%(file)s row %(row)s has %(count)s cells; an import file has at "
+                             "most %(limit)s columns."),
+                          file=name, row=number, count=len(cells), limit=MAX_COLUMNS)
+    if any(isinstance(c, str) and len(c) > MAX_CELL for c in cells):
+        raise _long_cell(name, number)
+    return cells
+
+
+def _long_cell(name, row):
+    return FileProblem(N_("%(file)s row %(row)s has a cell longer than %(limit)s characters."),
+                       file=name, row=row, limit=MAX_CELL)
 
 
 class XlsxTable:
@@ -164,6 +223,8 @@ class XlsxTable:
         self.path = path
         self.name = path.name
         self._book = None
+        self._iter = iter(())
+        check_workbook(path, self.name)
         try:
             self._book = openpyxl.load_workbook(path, read_only=True, data_only=True)
             self._sheet = self._book.worksheets[0]
@@ -200,18 +261,18 @@ class XlsxTable:
         number = 1
         while (values := self._next()) is not None:
             number += 1
+            _check_count(self.name, number)
             self.done = number
             cells = [_cell(v) for v in values]
-            while cells and cells[-1] == "":
-                cells.pop()
             if any(c != "" for c in cells):
-                yield number, cells
+                yield number, _bounded(self.name, number, cells)
 
     def progress(self):
         return min(1.0, self.done / self.total) if self.total else 0.0
 
     def close(self):
         if self._book is not None:
+            self._iter.close()  # the sheet's XML stream, left open by a refusal mid-sheet
             self._book.close()
 
 

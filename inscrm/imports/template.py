@@ -8,8 +8,8 @@ the downloadable template writes them (`客户编号 customer_ref`, a trailing `
 import re
 from dataclasses import dataclass, field
 
+from inscrm.i18n import N_
 from inscrm.validators import (
-    N_,
     Invalid,
     parse_date,
     parse_money,

@@ -8,9 +8,11 @@ ones is left alone (not restamped), so importing the same file twice changes not
 
 from peewee import chunked, fn
 
-from inscrm import schema
-from inscrm.ids import uuid7
+from inscrm.db import bulk, stamps
+from inscrm.db.ids import uuid7
+from inscrm.i18n import N_
 from inscrm.imports import blacklisted
+from inscrm.imports.problems import Problem
 from inscrm.imports.template import PROSPECT_SOURCES
 from inscrm.models import (
     SOURCES,
@@ -24,13 +26,9 @@ from inscrm.models import (
     Township,
     User,
     Vehicle,
-    db,
     now,
 )
-from inscrm.validators import N_, Invalid, parse_id_number
-
-BATCH = 500  # rows per INSERT statement
-
+from inscrm.validators import Invalid, parse_id_number
 
 # --- row checks: a row on its own, before any look-up ----------------------------------------
 
@@ -80,18 +78,17 @@ def customer_refs(source, refs):
         return {}
     return dict(
         CustomerRef.select(CustomerRef.ref, CustomerRef.customer)
-        .where(CustomerRef.source == source, CustomerRef.ref.in_(list(refs)), ~CustomerRef.deleted)
+        .where(CustomerRef.source == source, CustomerRef.ref.in_(list(refs)), ~CustomerRef.deleted,
+               CustomerRef.owned_here())
         .tuples()
     )
 
 
 def _usernames():
-    return dict(User.select(User.username, User.id).where(~User.deleted).tuples())
+    return dict(User.local().select(User.username, User.id).tuples())
 
 
 def _problem(record, column, message, **params):
-    from inscrm.imports.load import Problem
-
     return record, [Problem(record.number, column, str(record.values.get(column, "")), message,
                             params)]
 
@@ -109,11 +106,8 @@ def _current(model, ids, fields):
 
 
 def insert(model, rows, stamp):
-    """Insert dict rows with one change stamp (the triggers then have nothing to do).
-
-    Through one executemany with the fields' own conversions and defaults: peewee's
-    insert_many builds its SQL text value by value, several times slower on large imports.
-    """
+    """Insert dict rows with one change stamp (the triggers then have nothing to do), with the
+    fields' own conversions and defaults, through the one bulk writer (`inscrm.db.bulk`)."""
     if not rows:
         return
     meta = model._meta
@@ -123,8 +117,6 @@ def insert(model, rows, stamp):
         if name not in given and name != "id" and f.default is not None)
     fields = [meta.fields[name] for name in names]
     defaults = [f.default for f in fields]
-    sql = (f'INSERT INTO "{meta.table_name}" ({", ".join(f.column_name for f in fields)}) '
-           f"VALUES ({', '.join('?' * len(fields))})")
 
     def values(row):
         row = {**row, **stamp}
@@ -134,9 +126,7 @@ def insert(model, rows, stamp):
             else:
                 yield f.db_value(default() if callable(default) else default)
 
-    cursor = db.cursor()
-    for batch in chunked(rows, BATCH):
-        cursor.executemany(sql, [tuple(values(row)) for row in batch])
+    bulk.insert_rows(model, [f.column_name for f in fields], [tuple(values(row)) for row in rows])
 
 
 def update_changed(model, items, summary, stamp, count=True):
@@ -169,14 +159,15 @@ def update_changed(model, items, summary, stamp, count=True):
         if extra:
             moment = model._meta.fields["updated_at"].db_value(now())
             params = [p[:-1] + [moment, p[-1]] for p in params]
-        db.cursor().executemany(sql, params)
+        bulk.executemany(sql, params)
 
 
 def upsert_by_key(model, key, rows, source, summary, stamp):
     """Insert or update (key value, fields) rows of a model keyed by (source, key)."""
     column = model._meta.fields[key]
     existing = dict(model.select(column, model.id)
-                    .where(model.source == source, column.in_([k for k, _ in rows]))
+                    .where(model.source == source, column.in_([k for k, _ in rows]),
+                           model.owned_here())
                     .tuples())
     new, updates = [], []
     for value, fields in rows:
@@ -271,7 +262,7 @@ class CustomerLoader(Loader):
         return self.townships[name]
 
     def write(self, records, summary):
-        stamp = schema.stamp()
+        stamp = stamps.stamp()
         known = customer_refs(self.source, [r.values["customer_ref"] for r in records])
         prospect = {r.number: r.values.get("source", self.default_source) in PROSPECT_SOURCES
                     for r in records}
@@ -427,11 +418,12 @@ class PolicyLoader(Loader):
         if not numbers:
             return {}
         return dict(Policy.select(Policy.policy_no, Policy.id)
-                    .where(Policy.source == self.source, Policy.policy_no.in_(list(set(numbers))))
+                    .where(Policy.source == self.source, Policy.policy_no.in_(list(set(numbers))),
+                           Policy.owned_here())
                     .tuples())
 
     def write(self, records, summary):
-        stamp = schema.stamp()
+        stamp = stamps.stamp()
         renewals = self._policy_ids([r.values["renewal_of"] for r in records
                                      if "renewal_of" in r.values])
         vehicles = ensure_vehicles([(r.values["customer"], r.values["plate"]) for r in records
@@ -463,11 +455,11 @@ class PolicyLoader(Loader):
                             customer_refs=sorted({row.ref for row in self.blocked}),
                             source=self.source)
         if self.pending:
-            stamp = schema.stamp()
+            stamp = stamps.stamp()
             sql = ('UPDATE "policy" SET renewal_of_id = (SELECT p.id FROM "policy" p WHERE '
                    'p.source = ? AND p.policy_no = ?), seq = ?, version = ? '
                    "WHERE source = ? AND policy_no = ?")
-            db.cursor().executemany(sql, [
+            bulk.executemany(sql, [
                 (self.source, renewal, stamp["seq"], stamp["version"], self.source, number)
                 for number, renewal in self.pending])
         return set()
@@ -480,7 +472,8 @@ class ClaimLoader(Loader):
         for batch in chunked(numbers, 5000):
             policies.update({n: (p, c) for n, p, c in Policy.select(
                 Policy.policy_no, Policy.id, Policy.customer).where(
-                Policy.source == self.source, Policy.policy_no.in_(batch)).tuples()})
+                Policy.source == self.source, Policy.policy_no.in_(batch),
+                Policy.owned_here()).tuples()})
         good, bad = [], []
         for record in records:
             hit = policies.get(record.values["policy_no"])
@@ -498,7 +491,7 @@ class ClaimLoader(Loader):
                  "cause", "fraud_suspected")
         rows = [(r.values["claim_no"], {n: r.values[n] for n in names if n in r.values})
                 for r in records]
-        upsert_by_key(Claim, "claim_no", rows, self.source, summary, schema.stamp())
+        upsert_by_key(Claim, "claim_no", rows, self.source, summary, stamps.stamp())
         return {r.values["customer"] for r in records}
 
 
@@ -525,7 +518,7 @@ class _ByCustomerRef(Loader):
 
     def upsert(self, model, records, key, fields, summary):
         """Rows identified by `key(values)` among the stored rows of the same customers."""
-        stamp = schema.stamp()
+        stamp = stamps.stamp()
         customers = list({r.values["customer"] for r in records})
         stored = {}
         for row in model.select().where(model.customer.in_(customers), ~model.deleted):

@@ -3,6 +3,7 @@ example row, drop-down lists on the enum columns, and a sheet that lists every c
 
 import io
 
+from inscrm.cells import xlsx_row
 from inscrm.imports.template import BOOLEANS, ENUMS, KINDS, parse_bool
 
 ROWS_WITH_LISTS = 5000  # rows below the header that get the drop-down lists
@@ -19,8 +20,8 @@ def template_workbook(kind_name):
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = kind.name
-    sheet.append([column.header for column in kind.columns])
-    sheet.append([column.example for column in kind.columns])
+    sheet.append(xlsx_row(sheet, [column.header for column in kind.columns]))
+    sheet.append(xlsx_row(sheet, [column.example for column in kind.columns]))
     bold, required = Font(bold=True), PatternFill("solid", fgColor="FFF2CC")
     for position, column in enumerate(kind.columns, start=1):
         cell = sheet.cell(row=1, column=position)
@@ -37,14 +38,16 @@ def template_workbook(kind_name):
             sheet.add_data_validation(check)
     sheet.freeze_panes = "A2"
     help_sheet = book.create_sheet("说明 help")
-    help_sheet.append(["列 column", "中文", "必填 required", "取值 codes (中文 = code)"])
+    help_sheet.append(xlsx_row(help_sheet, ["列 column", "中文", "必填 required",
+                                            "取值 codes (中文 = code)"]))
     for column in kind.columns:
         codes = ""
         if column.enum:
             codes = ", ".join(f"{words[0]} = {code}" for code, words in ENUMS[column.enum].items())
         elif column.parse is parse_bool:
             codes = "是 / 否 (1 / 0)"
-        help_sheet.append([column.name, column.zh, "是" if column.required else "", codes])
+        help_sheet.append(xlsx_row(help_sheet, [column.name, column.zh,
+                                                "是" if column.required else "", codes]))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -15,3 +15,53 @@ document.addEventListener("htmx:beforeSwap", function (event) {
     event.detail.isError = false;
   }
 });
+// hx-confirm asks first; when the answer is no, a choice goes back to what it was
+// (select[data-was]) instead of showing a value that was never saved.
+document.addEventListener("htmx:confirm", function (event) {
+  if (!event.detail.question) {
+    return;
+  }
+  event.preventDefault();
+  if (window.confirm(event.detail.question)) {
+    event.detail.issueRequest(true);
+  } else {
+    event.target.querySelectorAll("select[data-was]").forEach(function (select) {
+      select.value = select.dataset.was;
+    });
+  }
+});
+// The ID document follows the customer kind (resident ID for a person, credit code for a
+// company), unless another one was chosen by hand.
+document.addEventListener("change", function (event) {
+  var kind = event.target;
+  if (!kind.matches || !kind.matches("select[data-id-types]")) {
+    return;
+  }
+  var usual = JSON.parse(kind.dataset.idTypes);
+  var idType = kind.form && kind.form.querySelector("select[name=id_type]");
+  var defaults = Object.keys(usual).map(function (k) { return usual[k]; });
+  if (idType && (idType.value === "" || defaults.indexOf(idType.value) >= 0)) {
+    idType.value = usual[kind.value] || "";
+  }
+});
+// A policy's end date follows its start date: one year of cover (start + 1 year - 1 day),
+// until the end date is typed by hand.
+document.addEventListener("input", function (event) {
+  var start = event.target;
+  if (!start.matches || !start.matches("input[data-fills-end]")) {
+    return;
+  }
+  var end = start.form && start.form.querySelector("input[name=" + start.dataset.fillsEnd + "]");
+  var match = /^(\d{4})[-\/.](\d{1,2})[-\/.](\d{1,2})$/.exec(start.value.trim());
+  if (!end || !match || (end.value && end.dataset.filled !== end.value)) {
+    return;
+  }
+  var year = +match[1] + 1, month = +match[2] - 1, day = +match[3];
+  var next = new Date(Date.UTC(year, month, day));
+  if (next.getUTCMonth() !== month) {  // 29 February: the year ends on 28 February
+    next = new Date(Date.UTC(year, month + 1, 1));
+  }
+  next.setUTCDate(next.getUTCDate() - 1);
+  end.value = next.toISOString().slice(0, 10);
+  end.dataset.filled = end.value;
+});

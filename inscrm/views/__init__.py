@@ -1,6 +1,7 @@
 """What every blueprint shares: htmx-aware rendering, login and role checks, 404/403 helpers."""
 
 import functools
+from urllib.parse import urlsplit
 
 from flask import abort, g, make_response, redirect, render_template, request, url_for
 from peewee import DoesNotExist
@@ -20,6 +21,36 @@ def render(page, fragment, **context):
     response = make_response(render_template(template, **context))
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+def safe_path(target):
+    """`target` when it is a path of this app ("/work/?kind=renewal"), else None: never another
+    site, a scheme-relative URL or a backslash trick, so a link back cannot lead away."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def same_site_path(url):
+    """The path and query of a full URL of this host (a Referer, htmx's HX-Current-URL)."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.netloc != request.host:
+        return None
+    return safe_path(parts.path + (f"?{parts.query}" if parts.query else ""))
+
+
+def current_path():
+    """Where the user is: the page's own path, or for an htmx request the page it came from."""
+    if is_htmx():
+        return same_site_path(request.headers.get("HX-Current-URL"))
+    return safe_path(request.full_path.rstrip("?"))
 
 
 def client_ip():

@@ -5,9 +5,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from inscrm import LANGUAGES, auth
+from inscrm import users
+from inscrm.i18n import LANGUAGES
 from inscrm.models import AuditLog, db
-from inscrm.site import initialise, is_initialised
+from inscrm.sites import initialise, is_initialised
 from inscrm.validators import Invalid
 from inscrm.views import client_ip, login_required
 
@@ -59,9 +60,9 @@ def login():
     error = None
     if request.method == "POST":
         try:
-            user = auth.authenticate(request.form.get("username"), request.form.get("password"),
+            user = users.authenticate(request.form.get("username"), request.form.get("password"),
                                      client_ip())
-        except auth.LoginRefused as exc:
+        except users.LoginRefused as exc:
             error = _(exc.message, **exc.params)
         else:
             _log_in(user)
@@ -108,7 +109,7 @@ def password():
         else:
             try:
                 with db.atomic():
-                    auth.set_password(g.user, request.form.get("password"))
+                    users.set_password(g.user, request.form.get("password"))
                     AuditLog.record("password_changed", g.user, ip=client_ip())
             except Invalid as exc:
                 error = _(exc.message, **exc.params)

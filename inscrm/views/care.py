@@ -5,10 +5,10 @@ import datetime as dt
 from flask import Blueprint, Response, g, request
 from flask_babel import gettext as _
 
-from inscrm import care
 from inscrm.models import AuditLog, Customer, Site, db
 from inscrm.validators import Invalid, parse_date
 from inscrm.views import client_ip, login_required, render
+from inscrm.work import care
 
 bp = Blueprint("care", __name__)
 DEFAULT_DAYS = 30

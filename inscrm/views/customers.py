@@ -3,11 +3,21 @@ the audited full ID number, and merging duplicates."""
 
 import datetime as dt
 
-from flask import Blueprint, abort, g, redirect, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
+from peewee import JOIN
 
-from inscrm import auth, blacklist, quote, search
-from inscrm.customers import create_customer, managers, merge_customers, townships, update_customer
+from inscrm import users
+from inscrm.blacklist import workflow
+from inscrm.customers import quote, search
+from inscrm.customers.edit import (
+    ID_TYPE_OF_KIND,
+    create_customer,
+    managers,
+    merge_customers,
+    townships,
+    update_customer,
+)
 from inscrm.forms import Rejected
 from inscrm.models import (
     CREDITS,
@@ -22,11 +32,22 @@ from inscrm.models import (
     Policy,
     SegmentChange,
     Task,
+    User,
     Vehicle,
     db,
 )
 from inscrm.validators import Invalid, mask_id_number
-from inscrm.views import client_ip, get_customer, is_htmx, login_required, render, roles_required
+from inscrm.views import (
+    client_ip,
+    current_path,
+    get_customer,
+    is_htmx,
+    login_required,
+    render,
+    roles_required,
+    safe_path,
+    same_site_path,
+)
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
@@ -39,6 +60,26 @@ CUSTOMER_FIELDS = ("kind", "name", "id_type", "id_number", "phone", "phone2", "e
 def masked(number):
     """{{ customer.id_number|masked }}: 330402********1234."""
     return mask_id_number(number)
+
+
+@bp.app_template_global()
+def customer_url(customer_id, back=None):
+    """{{ customer_url(c.id) }}: the customer's 360 page, which links back to this page (or to
+    `back`, for a page whose address holds what must not travel, such as a typed ID number)."""
+    here = back or current_path()
+    if here and here.startswith(url_for("customers.show", customer_id=customer_id)):
+        here = None
+    return url_for("customers.show", customer_id=customer_id, next=here)
+
+
+def _back(customer):
+    """Where the 360 page's back link leads: `next`, else a Referer of this app, never the
+    customer's own pages."""
+    own = url_for("customers.show", customer_id=customer.id)
+    for target in (safe_path(request.args.get("next")), same_site_path(request.referrer)):
+        if target and not target.startswith(own):
+            return target
+    return None
 
 
 def translated(errors):
@@ -64,6 +105,7 @@ def choices_context():
         "segments": SEGMENTS, "kinds": CUSTOMER_KINDS, "id_types": ID_TYPES, "sources": SOURCES,
         "credits": CREDITS, "intermediary_types": INTERMEDIARY_TYPES,
         "townships": list(townships()), "managers": list(managers()),
+        "id_type_of_kind": ID_TYPE_OF_KIND,
     }
 
 
@@ -92,7 +134,8 @@ def new():
         else:
             return _to(url_for("customers.show", customer_id=customer.id))
     else:
-        form = {"kind": request.args.get("kind", "individual")}
+        kind = request.args.get("kind", "individual")
+        form = {"kind": kind, "id_type": ID_TYPE_OF_KIND.get(kind, "")}
     return _form_page(None, form, errors, duplicates)
 
 
@@ -123,7 +166,9 @@ def _form_page(customer, form, errors, duplicates):
 
 
 def _to(url):
-    """After a saved form: htmx follows HX-Redirect, a plain form the 303."""
+    """After a saved form ("Saved" shows on the next page): htmx follows HX-Redirect, a plain
+    form the 303."""
+    flash(_("Saved"))
     if is_htmx():
         response = redirect(url, 303)
         response.headers["HX-Redirect"] = url
@@ -137,7 +182,8 @@ def show(customer_id):
     """The customer 360 page: header, then the sections htmx loads."""
     customer = get_customer(customer_id)
     return render("customers/show.html", "customers/_header.html", customer=customer,
-                  can_see_full_id=auth.can_see_full_id(g.user), sections=SECTIONS)
+                  can_see_full_id=users.can_see_full_id(g.user), sections=SECTIONS,
+                  back=_back(customer))
 
 
 @bp.route("/<int:customer_id>/id-number", methods=["POST"])
@@ -145,7 +191,7 @@ def show(customer_id):
 def full_id(customer_id):
     """The full ID number, for the roles allowed, written to the audit log."""
     customer = get_customer(customer_id)
-    if not auth.can_see_full_id(g.user):
+    if not users.can_see_full_id(g.user):
         abort(403)
     with db.atomic():
         AuditLog.record("view_full_id", g.user, target=f"customer:{customer.uid}",
@@ -181,20 +227,24 @@ def _vehicles(customer):
 
 
 def _activities(customer):
-    return {"activities": list(Activity.live().where(Activity.customer == customer)
+    doers = (Activity.live().select(Activity, User)
+             .join(User, JOIN.LEFT_OUTER, on=(Activity.user == User.id)))
+    return {"activities": list(doers.where(Activity.customer == customer)
                                .order_by(Activity.date.desc(), Activity.id.desc()).limit(100)),
             "form": {"date": dt.date.today().isoformat()}, "errors": {}}
 
 
 def _tasks(customer):
-    return {"tasks": list(Task.live().where(Task.customer == customer, Task.status == "open")
+    assigned = (Task.live().select(Task, User)
+                .join(User, JOIN.LEFT_OUTER, on=(Task.assignee == User.id)))
+    return {"tasks": list(assigned.where(Task.customer == customer, Task.status == "open")
                           .order_by(Task.due_date, Task.id))}
 
 
 def _segments(customer):
     return {"changes": list(SegmentChange.live().where(SegmentChange.customer == customer)
                             .order_by(SegmentChange.changed_on.desc(), SegmentChange.id.desc())),
-            "entries": list(blacklist.entries_of(customer))}
+            "entries": list(workflow.entries_of(customer))}
 
 
 SECTIONS = {

@@ -7,8 +7,9 @@ import tempfile
 from flask import Blueprint, abort, g, request, send_file
 from flask_babel import gettext
 
-from inscrm.auth import can_see_full_id
-from inscrm.exports import FILTERS, export
+from inscrm.reports import lists
+from inscrm.reports.exports import FILTERS, export
+from inscrm.users import can_see_full_id
 from inscrm.validators import Invalid, parse_date
 from inscrm.views import client_ip, login_required, roles_required
 
@@ -19,18 +20,24 @@ MIMETYPES = {
 }
 
 
-def _send(what, fmt, **options):
+def download(fmt, name, write):
+    """`write(stream)` spooled to a temporary file (big exports go to disk) and sent as the
+    attachment `name`; an Invalid from it is a 400."""
     if fmt not in MIMETYPES:
         abort(404)
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 (send_file closes it; big exports go to disk)
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (send_file closes it)
     try:
-        export(what, spool, fmt, user=g.user, translate=gettext, ip=client_ip(), **options)
+        write(spool)
     except Invalid:
         spool.close()
         abort(400)
     spool.seek(0)
-    name = f"inscrm-{what}-{dt.date.today():%Y%m%d}.{fmt}"
     return send_file(spool, mimetype=MIMETYPES[fmt], as_attachment=True, download_name=name)
+
+
+def _send(what, fmt, **options):
+    return download(fmt, f"inscrm-{what}-{dt.date.today():%Y%m%d}.{fmt}", lambda spool: export(
+        what, spool, fmt, user=g.user, translate=gettext, ip=client_ip(), **options))
 
 
 def _period():
@@ -46,6 +53,17 @@ def customers(fmt):
     """The customers the user may see, with the customer list's filters applied."""
     filters = {name: request.args.get(name, "") for name in FILTERS}
     return _send("customers", fmt, filters=filters, full_ids=can_see_full_id(g.user))
+
+
+@bp.route("/customer-list.<any(csv, xlsx):fmt>")
+@login_required
+def customer_list(fmt):
+    """The customer list as filtered, as a file staff read (Chinese headers and words)."""
+    filters = {name: request.args.get(name, "") for name in FILTERS}
+    return download(fmt, f"{gettext('Customer list')}-{dt.date.today():%Y%m%d}.{fmt}",
+                    lambda spool: lists.export_customers(
+                        spool, fmt, g.user, gettext, filters=filters,
+                        full_ids=can_see_full_id(g.user), ip=client_ip()))
 
 
 @bp.route("/renewals.<fmt>")

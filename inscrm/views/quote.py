@@ -3,11 +3,22 @@
 from flask import Blueprint, g, request
 from flask_babel import gettext as _
 
-from inscrm import quote
+from inscrm.customers import quote
+from inscrm.models import Customer
 from inscrm.validators import Invalid
 from inscrm.views import client_ip, get_customer, login_required, render
 
 bp = Blueprint("quote", __name__)
+
+
+def _openable(result):
+    """The ids of the result's customers whose 360 page the user may open (the check itself
+    names people outside the user's scope, as a warning)."""
+    ids = [person.customer.id for person in result.people] if result else []
+    if not ids:
+        return set()
+    return {c.id for c in Customer.visible_to(g.user).select(Customer.id)
+            .where(Customer.id.in_(ids))}
 
 
 @bp.route("/quote")
@@ -27,7 +38,7 @@ def index():
             error = _(exc.message, **exc.params)
     shown = "" if customer_id.isdigit() else typed  # the form never holds a number not typed
     response = render("quote/index.html", "quote/_result.html", q=shown, result=result,
-                      error=error, actions=quote.ACTIONS)
+                      error=error, actions=quote.ACTIONS, openable=_openable(result))
     if error:
         response.status_code = 400
     return response

@@ -3,7 +3,8 @@
 from flask import Blueprint, g, request, url_for
 from flask_babel import gettext
 
-from inscrm import guard, records
+from inscrm.blacklist import guard
+from inscrm.customers import records
 from inscrm.forms import Rejected
 from inscrm.models import (
     ACTIVITY_KINDS,
@@ -17,6 +18,7 @@ from inscrm.models import (
 )
 from inscrm.views import get_customer, get_object_or_404, login_required, render
 from inscrm.views.customers import _to, as_form, render_section, translated
+from inscrm.work import contacts
 
 bp = Blueprint("records", __name__)
 
@@ -45,7 +47,7 @@ def _form_page(kind, customer, record, form, errors, duplicates, refused=False):
         "customers/page.html", fragment, body=fragment, customer=customer, record=record,
         form=form, errors=errors, duplicates=duplicates, channels=CHANNELS,
         blocked=_blocked(kind, customer, record), can_override=g.user.role in guard.OVERRIDE_ROLES,
-        statuses=CLAIM_STATUSES,
+        statuses=CLAIM_STATUSES, products=records.product_lines() if kind == "policy" else (),
         policies=list(Policy.live().where(Policy.customer == customer)
                       .order_by(Policy.start_date.desc())),
         vehicles=list(Vehicle.live().where(Vehicle.customer == customer).order_by(Vehicle.id)),
@@ -100,11 +102,11 @@ def log_contact(customer_id):
     """The quick "log a contact" form of the 360 page; answers with the timeline."""
     customer = get_customer(customer_id)
     try:
-        records.save_activity(customer, request.form, g.user)
+        contacts.save_contact(customer, request.form, g.user)
     except Rejected as exc:
         return render_section(customer, "activities", status=400, form=dict(request.form),
                               errors=translated(exc.errors))
-    response = render_section(customer, "activities")
+    response = render_section(customer, "activities", saved=True)
     response.headers["HX-Trigger"] = "contact-logged"  # the open tasks reload (one may be done)
     return response
 
@@ -115,12 +117,12 @@ def edit_activity(activity_id):
     """Correct a logged contact."""
     activity = get_object_or_404(Activity.live(), Activity.id == activity_id)
     customer = get_customer(activity.customer_id)
-    form = as_form(activity, ("kind", "outcome", "date", "next_action_date", "notes"))
+    form = as_form(activity, contacts.FIELDS)
     errors = {}
     if request.method == "POST":
         form = dict(request.form)
         try:
-            records.save_activity(customer, request.form, g.user, activity)
+            contacts.save_contact(customer, request.form, g.user, activity)
         except Rejected as exc:
             errors = translated(exc.errors)
         else:

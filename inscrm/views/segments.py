@@ -5,16 +5,18 @@ import datetime as dt
 from flask import Blueprint, g, request
 from flask_babel import gettext as _
 
-from inscrm import blacklist, rules, segment_flows, segments
+from inscrm.blacklist import workflow
+from inscrm.i18n import N_
 from inscrm.models import (
     BLACKLIST_REASONS,
     KEY_DESIGNATIONS,
     SEGMENTS,
     BlacklistEntry,
     Customer,
-    RuleSettings,
 )
-from inscrm.validators import N_, Invalid, parse_date
+from inscrm.segments import engine, rules
+from inscrm.segments import flows as segment_flows
+from inscrm.validators import Invalid, parse_date
 from inscrm.views import client_ip, get_customer, get_object_or_404, render, roles_required
 
 bp = Blueprint("segments", __name__)
@@ -42,7 +44,7 @@ def _show(fragment, title, status=200, **context):
     return response
 
 
-def _error(exc):
+def rule_error(exc):
     """The refusal in the UI language (a rule's key named by its label)."""
     params = dict(exc.params)
     label = RULE_LABELS.get(params.get("field"))
@@ -51,7 +53,7 @@ def _error(exc):
     return _(exc.message, **params)
 
 
-def _rule_fields(values):
+def rule_fields(values):
     """(key, label, shown value, default) with ratios shown in percent."""
     def shown(key, value):
         if key in rules.RATIOS:
@@ -74,9 +76,9 @@ def rule_settings():
                          **_rules_context(request.form))
         try:
             changes = rules.parse(request.form)
-            segments.change_rules(changes, g.user, (request.form.get("note") or "").strip())
+            engine.change_rules(changes, g.user, (request.form.get("note") or "").strip())
         except Invalid as exc:
-            error, status = _error(exc), 400
+            error, status = rule_error(exc), 400
     return _show("segments/_rules.html", _("Rule settings"), status, error=error,
                  saved=request.method == "POST" and error is None,
                  **_rules_context(request.form if error else None))
@@ -84,11 +86,12 @@ def rule_settings():
 
 def _rules_context(form=None):
     values = rules.current()
-    fields = _rule_fields(values)
+    fields = rule_fields(values)
     if form is not None:
         fields = [(k, label, form.get(k, shown), default) for k, label, shown, default in fields]
-    versions = RuleSettings.live().order_by(RuleSettings.number.desc()).limit(20)
-    return {"fields": fields, "versions": versions, "last_run": segments.last_full_run()}
+    versions = rules.versions().limit(20)
+    return {"fields": fields, "versions": versions, "last_run": engine.last_full_run(),
+            "from_hq": rules.from_hq()}
 
 
 def _dates():
@@ -107,7 +110,7 @@ def flows():
         first, second = _dates()
     except Invalid as exc:
         today = dt.date.today()
-        return _show("segments/_flows.html", _("Segment flows"), 400, error=_error(exc),
+        return _show("segments/_flows.html", _("Segment flows"), 400, error=rule_error(exc),
                      first=today, second=today, cells={}, totals=[],
                      rows=segment_flows.ROWS, columns=SEGMENTS)
     cells = segment_flows.matrix(first, second)
@@ -121,7 +124,7 @@ def flows():
 def blacklist_list():
     """Blacklist entries (active, or all with ?all=1)."""
     show_all = request.args.get("all") == "1"
-    rows = blacklist.entries(active_only=not show_all).limit(500)
+    rows = workflow.entries(active_only=not show_all).limit(500)
     return _show("segments/_blacklist.html", _("Blacklist"), entries=rows, show_all=show_all)
 
 
@@ -133,7 +136,7 @@ def quota():
         year = int(request.args.get("year") or dt.date.today().year)
     except ValueError:
         year = dt.date.today().year
-    return _show("segments/_quota.html", _("Blacklist quota"), rows=blacklist.quota(year),
+    return _show("segments/_quota.html", _("Blacklist quota"), rows=workflow.quota(year),
                  year=year)
 
 
@@ -157,10 +160,10 @@ def report():
         try:
             if customer is None:
                 raise Invalid(N_("No such customer."))
-            blacklist.report(customer, form.get("reason"), form.get("unit"),
+            workflow.report(customer, form.get("reason"), form.get("unit"),
                              form.get("evidence"), g.user, client_ip())
         except Invalid as exc:
-            error, status = _error(exc), 400
+            error, status = rule_error(exc), 400
         else:
             return _show("segments/_reported.html", _("Report for the blacklist"),
                          customer=Customer.get_by_id(customer.id))
@@ -177,7 +180,7 @@ def _on_post(action):
     try:
         action()
     except Invalid as exc:
-        return _error(exc), 400, False
+        return rule_error(exc), 400, False
     return None, 200, True
 
 
@@ -187,7 +190,7 @@ def lift(entry_id):
     """A manager lifts a blacklist entry, with a reason."""
     entry = get_object_or_404(BlacklistEntry.live(), BlacklistEntry.id == entry_id)
     error, status, done = _on_post(
-        lambda: blacklist.lift(entry, request.form.get("reason"), g.user, client_ip()))
+        lambda: workflow.lift(entry, request.form.get("reason"), g.user, client_ip()))
     return _show("segments/_lift_form.html", _("Lift a blacklist entry"), status, entry=entry,
                  error=error, done=done)
 
@@ -201,7 +204,7 @@ def exempt(customer_id):
     def save():
         text = (request.form.get("until") or "").strip()
         until = parse_date(text) if text else None
-        blacklist.exempt(customer, until, request.form.get("reason"), g.user, client_ip())
+        workflow.exempt(customer, until, request.form.get("reason"), g.user, client_ip())
 
     error, status, done = _on_post(save)
     return _show("segments/_exempt_form.html", _("Exemption from the claims rule"), status,
@@ -213,7 +216,7 @@ def exempt(customer_id):
 def key(customer_id):
     """Designate a key customer by hand (or remove the designation)."""
     customer = get_customer(customer_id, check_access=False)
-    error, status, done = _on_post(lambda: blacklist.designate_key(
+    error, status, done = _on_post(lambda: workflow.designate_key(
         customer, request.form.get("designation"), request.form.get("reason"), g.user,
         client_ip()))
     return _show("segments/_key_form.html", _("Key customer designation"), status,

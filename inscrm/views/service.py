@@ -5,10 +5,11 @@ import datetime as dt
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from inscrm import rules, service
 from inscrm.models import SEGMENTS, User
+from inscrm.segments import rules
 from inscrm.validators import Invalid, parse_date
 from inscrm.views import render, roles_required
+from inscrm.work import service_plans
 
 bp = Blueprint("service", __name__)
 
@@ -27,15 +28,16 @@ def settings():
     if request.method == "POST":
         form = request.form
         try:
-            service.save_settings(form, g.user)
+            service_plans.save_settings(form, g.user)
         except Invalid as exc:
             error = translate_invalid(exc)
         else:
             return redirect(url_for("service.settings", saved=1))
     return render_template(
-        "service/settings.html", service_form=service.form_values(rules.current()), form=form,
-        error=error, segments=SEGMENTS, plan_kinds=service.PLAN_KINDS, actions=service.ACTIONS,
-        saved=request.args.get("saved") == "1",
+        "service/settings.html", service_form=service_plans.form_values(rules.current()),
+        form=form, error=error, segments=SEGMENTS, plan_kinds=service_plans.PLAN_KINDS,
+        actions=service_plans.ACTIONS,
+        saved=request.args.get("saved") == "1", from_hq=rules.from_hq(),
     ), 400 if error else 200
 
 
@@ -49,13 +51,13 @@ def report():
     except Invalid as exc:
         error, as_of = translate_invalid(exc), dt.date.today()
     segment = request.args.get("segment") or None
-    if segment not in service.plans():
+    if segment not in service_plans.plans():
         segment = None
     manager_id = request.args.get("manager", type=int)
-    result = service.compliance(as_of, segment=segment, manager_id=manager_id)
+    result = service_plans.compliance(as_of, segment=segment, manager_id=manager_id)
     response = render(
         "service/report.html", "service/_report.html", report=result, error=error,
-        plans=service.plans(), managers=User.staff("agent", "manager"), segment=segment,
+        plans=service_plans.plans(), managers=User.staff("agent", "manager"), segment=segment,
         manager_id=manager_id,
     )
     if error:

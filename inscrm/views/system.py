@@ -2,8 +2,8 @@
 
 from flask import Blueprint, abort, current_app, g
 
+from inscrm.desktop.server import SERVER_EXTENSION
 from inscrm.models import AuditLog, db
-from inscrm.server import SERVER_EXTENSION
 from inscrm.views import client_ip, render, roles_required
 
 bp = Blueprint("system", __name__, url_prefix="/system")

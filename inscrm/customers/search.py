@@ -1,0 +1,335 @@
+"""The one-box customer search: name, phone, ID number, plate and policy number in one box, with
+filters, keyset pagination and a capped count. No Flask here.
+
+Numbers are indexed prefix lookups (a range `>= x AND < x's successor` on the indexed column:
+both engines compare text by code point, see `inscrm.db.engines`).
+Names are looked up in the piece index of `inscrm.db.names`: a one- or two-character query is
+one index range, a longer one takes its rarest two-character piece and checks the whole text on
+the name stored beside it.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from peewee import SQL, Tuple, fn
+
+from inscrm.db import dialect
+from inscrm.i18n import N_
+from inscrm.models import (
+    CUSTOMER_KINDS,
+    SEGMENTS,
+    SOURCES,
+    Customer,
+    NameGram,
+    Policy,
+    Township,
+    User,
+    Vehicle,
+    db,
+)
+from inscrm.validators import PROVINCES
+
+PAGE_SIZE = 50
+COUNT_CAP = 1000  # counts stop here and read "1,000+": an exact count of 35,000 张 costs too much
+MIN_NUMBER = 3  # a phone, ID or policy number prefix needs at least this many characters
+SORTS = ("name", "premium", "contact")
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_PLATE_START = re.compile(rf"^[{PROVINCES}][A-Za-z]")
+
+
+# --- the query ---------------------------------------------------------------------------
+
+
+@dataclass
+class Query:
+    """What the search box and the filters ask for."""
+
+    text: str = ""
+    segment: str = ""
+    township: int | None = None
+    manager: int | None = None
+    source: str = ""
+    kind: str = ""
+    sort: str = "name"
+    origin: str = ""  # the owning site (at HQ: a branch's code)
+
+    @classmethod
+    def from_args(cls, args):
+        """From request arguments; unknown values are ignored, not errors (it is a search)."""
+
+        def number(name):
+            value = (args.get(name) or "").strip()
+            return int(value) if value.isdigit() else None
+
+        def choice(name, choices):
+            value = (args.get(name) or "").strip()
+            return value if value in choices else ""
+
+        def site_code(name):
+            value = (args.get(name) or "").strip().upper()
+            return value if re.fullmatch(r"[A-Z0-9]{2,16}", value) else ""
+
+        return cls(
+            text=" ".join((args.get("q") or "").split())[:64],
+            segment=choice("segment", SEGMENTS),
+            township=number("township"),
+            manager=number("manager"),
+            source=choice("source", SOURCES),
+            kind=choice("kind", CUSTOMER_KINDS),
+            sort=choice("sort", SORTS) or "name",
+            origin=site_code("branch"),
+        )
+
+    def args(self):
+        """The non-empty arguments, to build links (next page, sort) that keep the filters."""
+        values = {"q": self.text, "segment": self.segment, "township": self.township,
+                  "manager": self.manager, "source": self.source, "kind": self.kind,
+                  "sort": self.sort if self.sort != "name" else "", "branch": self.origin}
+        return {k: v for k, v in values.items() if v not in ("", None)}
+
+
+@dataclass
+class Page:
+    customers: list = field(default_factory=list)
+    count: int = 0
+    capped: bool = False  # more than COUNT_CAP matches
+    next_cursor: str | None = None
+    hint: str | None = None  # a msgid telling the user what to type
+    townships: dict = field(default_factory=dict)
+    managers: dict = field(default_factory=dict)
+
+
+def _successor(text):
+    """The first text after every text that starts with `text` (in code point order)."""
+    return text[:-1] + chr(ord(text[-1]) + 1)
+
+
+def _prefix(column, text):
+    if not text:
+        return column.is_null(False)
+    return (column >= text) & (column < _successor(text))
+
+
+def _name_pieces(text):
+    """(gram, needle): the index piece to look up and, for longer text, the whole text to check."""
+    needle = text.lower()
+    if len(needle) <= 2:
+        return needle, None
+    pieces = {needle[i:i + 2] for i in range(len(needle) - 1)}
+
+    def postings(piece):
+        return (NameGram.select(NameGram.customer_id).where(NameGram.gram == piece)
+                .limit(COUNT_CAP).count())
+
+    return min(sorted(pieces), key=postings), needle
+
+
+def _name_condition(text, origin=""):
+    """Conditions on `name_gram` rows for a name search (of one owning site's customers)."""
+    gram, needle = _name_pieces(text)
+    condition = NameGram.gram == gram
+    if origin:
+        condition &= NameGram.origin == origin
+    if needle:
+        condition &= dialect.contains(fn.lower(NameGram.name), needle)
+    return condition
+
+
+def _number_ids(text):
+    """Customer ids whose phone, ID number, plate or policy number starts with the text."""
+    compact = re.sub(r"[\s·]", "", text)
+    upper = compact.upper()
+    parts = [
+        Customer.select(Customer.id).where(_prefix(Customer.phone, compact)),
+        Customer.select(Customer.id).where(_prefix(Customer.id_number, upper)),
+        Policy.select(Policy.customer).where(_prefix(Policy.policy_no, upper)),
+        Vehicle.select(Vehicle.customer).where(_prefix(Vehicle.plate, upper.replace("-", ""))),
+    ]
+    if compact != upper:
+        parts.append(Policy.select(Policy.customer).where(_prefix(Policy.policy_no, compact)))
+    if re.search(r"[A-Za-z]", compact):  # a Latin company name
+        parts.append(NameGram.select(NameGram.customer_id).where(_name_condition(compact)))
+    union = parts[0]
+    for part in parts[1:]:
+        union = union | part
+    return union
+
+
+def _collected(candidates):
+    """The candidate ids in a temporary table of this connection, so the count and page queries
+    of every part probe one keyed set instead of each building its own ("+ 0" in the caller
+    keeps the planner from starting from it)."""
+    db.execute_sql("CREATE TEMP TABLE IF NOT EXISTS search_candidate (id INTEGER PRIMARY KEY)")
+    table = dialect.temp_table("search_candidate")
+    db.execute_sql(f"DELETE FROM {table.sql}")
+    sql, params = candidates.sql()
+    db.execute_sql(f"INSERT INTO {table.sql} (id) {sql} ON CONFLICT DO NOTHING", params)
+    return SQL(f"(SELECT id FROM {table.sql})")
+
+
+def _python_key(value, customer_id):
+    """The SQL order in Python, NULL dates last when descending."""
+    return (value is not None, value if value is not None else "", customer_id)
+
+
+def _filtered(scoped, query):
+    if query.segment:
+        scoped = scoped.where(Customer.segment == query.segment)
+    if query.township:
+        scoped = scoped.where(Customer.township == query.township)
+    if query.manager:
+        scoped = scoped.where(Customer.manager == query.manager)
+    if query.source:
+        scoped = scoped.where(Customer.source == query.source)
+    if query.kind:
+        scoped = scoped.where(Customer.kind == query.kind)
+    if query.origin:
+        scoped = scoped.where(Customer.origin == query.origin)
+    return scoped
+
+
+def _sort_key(query, by_gram):
+    """(key expression, descending, raw value of a customer) for the chosen sort."""
+    if query.sort == "premium":
+        return Customer.annual_premium, True, lambda c: int(c.annual_premium * 100)
+    if query.sort == "contact":
+        return Customer.last_contact_date, True, lambda c: (
+            c.last_contact_date.isoformat() if c.last_contact_date else None)
+    return (NameGram.name if by_gram else Customer.name), False, lambda c: c.name
+
+
+def _after(key, tiebreak, descending, cursor):
+    value, last_id = cursor
+    if not descending:
+        return Tuple(key, tiebreak) > Tuple(value, last_id)
+    if value is None:  # past the dated rows: the undated ones, NULLs sort last
+        return key.is_null() & (tiebreak < last_id)
+    return (Tuple(key, tiebreak) < Tuple(value, last_id)) | key.is_null()
+
+
+def _unscoped(user, query, origin_too=True):
+    """No filter and a user who sees the whole branch: every live customer is a candidate
+    (`origin_too=False`: a filter by owning site alone still counts as none)."""
+    return user.role != "agent" and not any(
+        (query.segment, query.township, query.manager, query.source, query.kind,
+         query.origin if origin_too else ""))
+
+
+def decode_cursor(raw):
+    """The (sort value, id) a page link carries, or None when it is missing or malformed."""
+    try:
+        value, last_id = json.loads(raw)
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(last_id, int) or not isinstance(value, str | int | None):
+        return None
+    return value, last_id
+
+
+def _text_match(text, origin=""):
+    """(name-index condition, candidate customer ids, hint) for the search box's text: a name
+    is looked up in the name index (one owning site's pieces, when given); a plate, phone, ID
+    or policy number gives candidate ids; a number too short to look up gives the hint to show
+    instead of results."""
+    if not text:
+        return None, None, None
+    if _PLATE_START.match(text):
+        plate = re.sub(r"[\s·\-]", "", text).upper()
+        return None, Vehicle.select(Vehicle.customer).where(_prefix(Vehicle.plate, plate)), None
+    if _CJK.search(text):
+        return _name_condition(text, origin), None, None
+    if len(re.sub(r"[\s·\-]", "", text)) < MIN_NUMBER:
+        return None, None, N_("Type at least 3 digits or letters of a number.")
+    return None, _number_ids(text), None
+
+
+def matching(customers, query):
+    """Every customer of `customers` (a Customer query, the reader's scope) that the list shows
+    for the query, unpaged and unordered: what an export of the list holds."""
+    gram_condition, candidates, hint = _text_match(query.text, query.origin)
+    if hint:
+        return customers.where(SQL("FALSE"))
+    if gram_condition is not None:
+        candidates = NameGram.select(NameGram.customer_id).where(gram_condition)
+    if candidates is not None:
+        customers = customers.where(Customer.id.in_(candidates))
+    return _filtered(customers, query)
+
+
+def search(user, query, cursor=None, limit=PAGE_SIZE):
+    """One page of the customers the user may see that match the query, and the match count."""
+    gram_condition, candidates, hint = _text_match(query.text, query.origin)
+    if hint:
+        return Page(hint=hint)
+
+    key, descending, raw_value = _sort_key(query, by_gram := (
+        gram_condition is not None and query.sort == "name"
+        and _unscoped(user, query, origin_too=False)))
+    if by_gram:
+        # Unfiltered (or, at HQ, one branch's pieces): walk the name index in name order (no
+        # sort, stops after one page), and count on it alone (tombstones leave the name index).
+        parts = [Customer.live().join(NameGram, on=(NameGram.customer_id == Customer.id))
+                 .where(gram_condition)]
+        count = (NameGram.select(NameGram.customer_id).where(gram_condition)
+                 .limit(COUNT_CAP + 1).count())
+    else:
+        # A scope or filters: the planner starts from the narrowest customer index.
+        if gram_condition is not None:
+            candidates = NameGram.select(NameGram.customer_id).where(gram_condition)
+        if candidates is not None:
+            # numbers match a handful of customers: fetch them once, not in every query
+            ids = [row[0] for row in candidates.limit(COUNT_CAP + 1).tuples()]
+            if len(ids) <= COUNT_CAP:
+                candidates = Customer.id.in_(ids)
+            elif _unscoped(user, query):  # many, and nothing narrower: start from them
+                candidates = Customer.id.in_(_collected(candidates))
+            else:  # many (a common surname): collected once, probed by every part's query
+                candidates = (Customer.id + 0).in_(_collected(candidates))
+        parts = []
+        for scope in Customer.scope_parts(user):
+            part = Customer.live() if scope is None else Customer.live().where(scope)
+            if candidates is not None:
+                part = part.where(candidates)
+            parts.append(_filtered(part, query))
+        count = sum(part.select(Customer.id).order_by().limit(COUNT_CAP + 1).count()
+                    for part in parts)
+
+    tiebreak = NameGram.customer_id if by_gram else Customer.id
+    order = (key.desc(nulls="LAST"), tiebreak.desc()) if descending else (key, tiebreak)
+    customers = []
+    for part in parts:
+        if cursor is not None:
+            part = part.where(_after(key, tiebreak, descending, cursor))
+        customers.extend(list(part.select(*_LISTED).order_by(*order).limit(limit + 1)))
+    if len(parts) > 1:  # merge the parts' pages in the same order
+        customers.sort(key=lambda c: _python_key(raw_value(c), c.id), reverse=descending)
+        customers = customers[:limit + 1]
+    next_cursor = None
+    if len(customers) > limit:
+        customers = customers[:limit]
+        last = customers[-1]
+        next_cursor = json.dumps([raw_value(last), last.id], ensure_ascii=False)
+    return Page(
+        customers=customers,
+        count=min(count, COUNT_CAP),
+        capped=count > COUNT_CAP,
+        next_cursor=next_cursor,
+        townships=_by_id(Township, {c.township_id for c in customers},
+                         Township.district, Township.name),
+        managers=_by_id(User, {c.manager_id for c in customers}, User.username, User.name),
+    )
+
+
+# What the list shows: fewer columns, less SQL to build and read.
+_LISTED = (Customer.id, Customer.name, Customer.kind, Customer.segment, Customer.phone,
+           Customer.id_number, Customer.township, Customer.manager, Customer.annual_premium,
+           Customer.last_contact_date, Customer.origin)
+
+
+def _by_id(model, ids, *columns):
+    ids = [i for i in ids if i]
+    if not ids:
+        return {}
+    return {row.id: row for row in model.select(model.id, *columns).where(model.id.in_(ids))}

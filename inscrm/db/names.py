@@ -1,0 +1,169 @@
+"""The customer name index: every one- and two-character piece of each live customer's name.
+
+Kept in `name_gram` by triggers on `customer`, so every write path keeps it right (forms,
+imports, sync, merges); `rebuild_name_index()` refills it set-based (after restoring an old
+backup, or when the table is new on an existing database). The sort and filter indexes of the
+customer list live here too. `inscrm.customers.search` reads it.
+"""
+
+import contextlib
+
+from peewee import fn
+
+from inscrm.db import engines
+from inscrm.models import Customer, GramPosition, Meta, NameGram, Site, db
+
+MAX_INDEXED = 120  # names are cut into pieces up to this length
+INDEX_VERSION = "2"  # 2: each piece carries its customer's owning site
+
+
+def _grams_sql(row, condition="TRUE", tables="gram_position"):
+    """A SELECT of (gram, name, customer_id, origin) for every piece of `row`'s name (NEW, OLD,
+    c); the owning site as the stamping trigger sets it (a row written here has none yet)."""
+    origin = f"coalesce({row}.origin, (SELECT site FROM sync_clock))"
+    return (
+        f"SELECT lower(substr({row}.name, n, 1)) AS gram, {row}.name AS name, "
+        f"{row}.id AS customer_id, {origin} AS origin FROM {tables} "
+        f"WHERE n <= length({row}.name) AND {condition} "
+        f"UNION SELECT lower(substr({row}.name, n, 2)), {row}.name, {row}.id, {origin} "
+        f"FROM {tables} WHERE n < length({row}.name) AND {condition}"
+    )
+
+
+_SQLITE_TRIGGERS = [
+    "CREATE TRIGGER customer_name_gram_insert AFTER INSERT ON customer WHEN NOT NEW.deleted "
+    "BEGIN INSERT OR IGNORE INTO name_gram (gram, name, customer_id, origin) "
+    f"{_grams_sql('NEW')}; END",
+    "CREATE TRIGGER customer_name_gram_update AFTER UPDATE OF name, deleted ON customer "
+    "WHEN OLD.name IS NOT NEW.name OR OLD.deleted IS NOT NEW.deleted BEGIN "
+    "DELETE FROM name_gram WHERE customer_id = OLD.id AND name = OLD.name AND gram IN "
+    f"(SELECT gram FROM ({_grams_sql('OLD')})); "
+    "INSERT OR IGNORE INTO name_gram (gram, name, customer_id, origin) "
+    f"{_grams_sql('NEW', 'NOT NEW.deleted')}; END",
+]
+_SQLITE_DROPS = [
+    "DROP TRIGGER IF EXISTS customer_name_gram_insert",
+    "DROP TRIGGER IF EXISTS customer_name_gram_update",
+]
+# PL/pgSQL: one AFTER trigger for both, the same statements.
+_POSTGRES_TRIGGERS = [
+    "CREATE OR REPLACE FUNCTION inscrm_name_grams() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "BEGIN "
+    "IF TG_OP = 'UPDATE' THEN "
+    "IF OLD.name IS NOT DISTINCT FROM NEW.name AND OLD.deleted IS NOT DISTINCT FROM NEW.deleted "
+    "THEN RETURN NULL; END IF; "
+    "DELETE FROM name_gram WHERE customer_id = OLD.id AND name = OLD.name AND gram IN "
+    f"(SELECT gram FROM ({_grams_sql('OLD')}) AS old_grams); "
+    "END IF; "
+    "IF NOT NEW.deleted THEN INSERT INTO name_gram (gram, name, customer_id, origin) "
+    f"{_grams_sql('NEW')} ON CONFLICT DO NOTHING; END IF; "
+    "RETURN NULL; END $$",
+    "CREATE TRIGGER customer_name_gram AFTER INSERT OR UPDATE OF name, deleted ON customer "
+    "FOR EACH ROW EXECUTE FUNCTION inscrm_name_grams()",
+]
+_POSTGRES_DROPS = ["DROP TRIGGER IF EXISTS customer_name_gram ON customer"]
+
+_INDEXES = [
+    # sort keys of the customer list, and the common filters in sort order (id named, so ties
+    # need no sort; deleted last, so counting reads the index, not the rows)
+    "CREATE INDEX IF NOT EXISTS customer_annual_premium_id ON customer (annual_premium, id)",
+    "CREATE INDEX IF NOT EXISTS customer_last_contact_id ON customer (last_contact_date, id)",
+    "CREATE INDEX IF NOT EXISTS customer_live_town_segment_name "
+    "ON customer (township_id, segment, name, id, deleted) WHERE NOT deleted",
+    "CREATE INDEX IF NOT EXISTS customer_assigned_manager_name "
+    "ON customer (manager_id, name, id, deleted) WHERE NOT deleted AND manager_id IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS customer_assigned_manager_premium "
+    "ON customer (manager_id, annual_premium, id, deleted) "
+    "WHERE NOT deleted AND manager_id IS NOT NULL",
+    # an account manager's second part: the unassigned customers of their towns
+    "CREATE INDEX IF NOT EXISTS customer_live_town_manager_name "
+    "ON customer (township_id, manager_id, name, id, deleted) WHERE NOT deleted",
+    # no segment in it: a full segment run rewrites every customer's segment on its first day
+    "CREATE INDEX IF NOT EXISTS customer_live_source_name "
+    "ON customer (source, name, id, deleted) WHERE NOT deleted",
+    # HQ's list of one branch: its customers in name order
+    "CREATE INDEX IF NOT EXISTS customer_live_origin_name "
+    "ON customer (origin, name, id, deleted) WHERE NOT deleted",
+]
+# At HQ, where every branch's customers are: one branch's name pieces in name order, so a name
+# search filtered by branch is one index range and its count reads the index alone. (At a
+# branch every piece has the same site: no use there.)
+_HQ_INDEXES = [
+    "CREATE INDEX IF NOT EXISTS name_gram_origin ON name_gram (gram, origin, name, customer_id)",
+    # one branch's customers of a segment in name order, and the figures by branch and segment
+    # read from the index alone (a branch's segment runs never rewrite it: HQ has none)
+    "CREATE INDEX IF NOT EXISTS customer_live_origin_segment_name "
+    "ON customer (origin, segment, name, id, annual_premium) WHERE NOT deleted",
+]
+
+
+def install_hq_indexes():
+    """The indexes only HQ needs (when it is initialised, and at each start)."""
+    for sql in _HQ_INDEXES:
+        db.execute_sql(sql)
+
+
+def _drops():
+    return _POSTGRES_DROPS if engines.is_postgres() else _SQLITE_DROPS
+
+
+def _triggers():
+    return _POSTGRES_TRIGGERS if engines.is_postgres() else _SQLITE_TRIGGERS
+
+
+def install():
+    """Create the name index's triggers and the sort indexes; fill the index once if needed."""
+    if "origin" not in {column.name for column in db.get_columns("name_gram")}:
+        # made before the pieces carried their site: derived data, made again below
+        NameGram.drop_table()
+        NameGram.create_table()
+        Meta.set_value("name_index", "stale")
+    if GramPosition.select().count() < MAX_INDEXED:
+        GramPosition.insert_many(
+            [{"n": n} for n in range(1, MAX_INDEXED + 1)]
+        ).on_conflict_ignore().execute()
+    for sql in [*_drops(), *_triggers(), *_INDEXES]:
+        db.execute_sql(sql)
+    if Site.select().where(Site.is_self, Site.is_hq).exists():
+        install_hq_indexes()
+    if Meta.get_value("name_index") != INDEX_VERSION:
+        rebuild_name_index()
+    refresh_statistics()
+
+
+def refresh_statistics(force=False):
+    """ANALYZE the customer table when it has grown a lot since the last time, so the planner
+    knows a township filter is narrower than a segment one (about a second at 500,000)."""
+    top = Customer.select(fn.MAX(Customer.id)).scalar() or 0
+    analyzed = int(Meta.get_value("customers_analyzed", 0))
+    if force or (top >= 10_000 and top > 2 * analyzed):
+        db.execute_sql("ANALYZE customer")
+        Meta.set_value("customers_analyzed", top)
+
+
+@contextlib.contextmanager
+def name_index_paused():
+    """For bulk loads (imports, the demo): no per-row triggers while loading, then one rebuild.
+
+    The index is marked stale first, so a load that dies half-way is rebuilt at the next start.
+    """
+    Meta.set_value("name_index", "stale")
+    for sql in _drops():
+        db.execute_sql(sql)
+    try:
+        yield
+    finally:
+        install()
+
+
+def rebuild_name_index():
+    """Refill `name_gram` from every live customer in one set-based statement."""
+    with db.atomic():
+        NameGram.delete().execute()
+        db.execute_sql(
+            "INSERT INTO name_gram (gram, name, customer_id, origin) "
+            f"SELECT * FROM ({_grams_sql('c', 'NOT c.deleted', 'customer c, gram_position')}) "
+            "AS grams ORDER BY 1, 2, 3 ON CONFLICT DO NOTHING"
+        )
+        Meta.set_value("name_index", INDEX_VERSION)
+    refresh_statistics(force=True)

@@ -1,0 +1,143 @@
+"""Schema versions and ordered migrations, on SQLite and PostgreSQL alike.
+
+The schema version lives in the `meta` table. A new database is created at the latest version;
+an older one is backed up, then upgraded step by step inside one transaction; then the sync
+stamps (`inscrm.db.stamps`) and the name index (`inscrm.db.names`) are (re)installed.
+
+A branch's SQLite file is upgraded when the program starts. A PostgreSQL database serves many
+workers at once, so it is upgraded only by `inscrm db migrate` (and created by `inscrm init`);
+a worker that finds it at another version refuses to start (`check_schema`).
+"""
+
+from peewee import CharField, TextField
+from playhouse.migrate import SchemaMigrator, migrate
+
+from inscrm.db import dialect, engines, names, stamps
+from inscrm.models import MODELS, Meta, NetworkFlag, RuleDraft, db
+
+
+class SchemaError(Exception):
+    """The database cannot be opened by this version of the program."""
+
+
+def _v2_contact_channels(migrator):
+    """Version 2: e-mail and WeChat beside the phone numbers."""
+    migrate(
+        migrator.add_column("customer", "email", TextField(null=True)),
+        migrator.add_column("customer", "wechat", TextField(null=True)),
+    )
+
+
+def _v3_task_rule(migrator):
+    """Version 3: the rule that made a task is `task.rule`; `task.origin` is the owning site,
+    as on every synced table."""
+    migrate(
+        migrator.rename_column("task", "origin", "rule"),
+        migrator.add_column("task", "origin", CharField(max_length=16, null=True)),
+    )
+    db.execute_sql("UPDATE task SET origin = (SELECT site FROM sync_clock)")
+
+
+def _v4_fewer_segment_indexes(migrator):
+    """Version 4: drop customer indexes that other indexes cover, so a segment run that changes
+    every customer rewrites fewer of them."""
+    for name in ("customer_township_id_segment", "customer_manager_id_segment",
+                 "customer_source_segment"):
+        db.execute_sql(f'DROP INDEX IF EXISTS "{name}"')
+
+
+def _v5_unique_per_site(migrator):
+    """Version 5: what is unique at one site is unique per owning site, so HQ keeps every
+    branch's customer codes, townships, user names and rule versions side by side; the sites'
+    public keys for sync bundles. (The new `(origin, …)` indexes and the ledger tables are made
+    by the create_tables that follows the steps.)"""
+    old = {
+        "branch": "branch_code", "user": "user_username", "township": "township_district_name",
+        "customer_ref": "customer_ref_source_ref", "policy": "policy_source_policy_no",
+        "claim": "claim_source_claim_no", "rule_settings": "rule_settings_number",
+        "task": "task_dedupe_key",
+    }
+    migrate(
+        *(migrator.drop_index(table, name) for table, name in old.items()),
+        migrator.add_column("site", "sign_key", TextField(null=True)),
+        migrator.add_column("site", "box_key", TextField(null=True)),
+        migrator.add_column("site", "key_id", CharField(max_length=16, null=True)),
+    )
+
+
+def _v6_network(migrator):
+    """Version 6: HQ's network flags, which travel down to the branches (so a branch on an
+    older program refuses HQ's bundle by its schema, not by an unknown table), and HQ's rule
+    drafts; customers indexed by ID number and owning site (and each name piece carries its
+    customer's owning site: `names.install` makes the derived name index again)."""
+    db.create_tables([NetworkFlag, RuleDraft], safe=True)
+
+
+# Ordered steps: version -> function(migrator) that upgrades from the version before.
+MIGRATIONS = {
+    2: _v2_contact_channels,
+    3: _v3_task_rule,
+    4: _v4_fewer_segment_indexes,
+    5: _v5_unique_per_site,
+    6: _v6_network,
+}
+LATEST = max(MIGRATIONS, default=1)
+
+
+def open_database(target):
+    """Bind the models to the SQLite file at `target` (created if missing), or to the
+    PostgreSQL database of a postgresql:// URL, and connect."""
+    try:
+        return engines.open_database(target)
+    except engines.EngineError as exc:
+        raise SchemaError(str(exc)) from None
+
+
+def schema_version():
+    """The version of the open database, or None when it has no tables yet."""
+    if not db.table_exists("meta"):
+        return None
+    return int(Meta.get_value("schema_version", 1))
+
+
+def ensure_schema(backup=None):
+    """Create or upgrade the schema; `backup(reason)` is called before any migration runs."""
+    version = schema_version()
+    if version is not None and version > LATEST:
+        raise SchemaError(
+            f"the database is at schema version {version}, newer than this program's {LATEST}; "
+            "use a newer InsCRM"
+        )
+    if version is not None and version < LATEST and backup is not None:
+        backup("migration")
+    with db.atomic():
+        if version is None:
+            db.create_tables(MODELS)
+            Meta.set_value("schema_version", LATEST)
+        else:
+            migrator = SchemaMigrator.from_database(db.obj)
+            for step in range(version + 1, LATEST + 1):
+                MIGRATIONS[step](migrator)
+                Meta.set_value("schema_version", step)
+            db.create_tables(MODELS, safe=True)  # tables new since that version
+        dialect.install_functions()
+        stamps.install_triggers()
+        names.install()  # the customer name index and its triggers
+    return version, LATEST
+
+
+def check_schema():
+    """Refuse a database that is not at this program's version (PostgreSQL start-up: only
+    `inscrm db migrate` changes its schema)."""
+    version = schema_version()
+    if version == LATEST:
+        return
+    if version is None:
+        raise SchemaError("the database is empty; run `inscrm init` (or `inscrm db migrate`) "
+                          "first")
+    if version > LATEST:
+        raise SchemaError(
+            f"the database is at schema version {version}, newer than this program's {LATEST}; "
+            "use a newer InsCRM")
+    raise SchemaError(f"the database is at schema version {version}; run `inscrm db migrate` "
+                      f"to upgrade it to {LATEST}")

@@ -1,0 +1,189 @@
+"""The one-box search: name pieces, numbers, filters, keyset pages, the capped count, the index."""
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+
+from inscrm.customers import search
+from inscrm.db import names as name_index
+from inscrm.models import Customer, NameGram, User, Vehicle
+from tests.helpers import make_customer, make_policy, make_township, make_user
+
+
+def names(page):
+    return [c.name for c in page.customers]
+
+
+def find(text, user=None, **filters):
+    user = user or User.get(User.username == "admin")
+    return search.search(user, search.Query(text=text, **filters))
+
+
+@pytest.fixture
+def people(ctx):
+    made = {}
+    for name in ("张三", "张伟", "王张华", "李四", "欧阳建国", "嘉兴建国汽车销售有限公司",
+                 "王建国"):
+        made[name] = make_customer(name=name)
+    return made
+
+
+def test_one_character_finds_it_anywhere_in_the_name(people):
+    assert names(find("张")) == ["张三", "张伟", "王张华"]
+    assert find("张").count == 3 and not find("张").capped
+
+
+def test_two_and_three_character_substrings(people):
+    assert names(find("建国")) == sorted(["欧阳建国", "嘉兴建国汽车销售有限公司", "王建国"])
+    assert names(find("王建国")) == ["王建国"]
+    assert names(find("建国汽车")) == ["嘉兴建国汽车销售有限公司"]
+    assert names(find("国建")) == []
+
+
+def test_numbers_by_prefix(people):
+    zhang = people["张三"]
+    Customer.update(phone="13957312345").where(Customer.id == zhang.id).execute()
+    assert names(find("1395731")) == ["张三"]
+    assert len(find("138").customers) == 6
+    assert names(find(zhang.id_number)) == ["张三"]
+    assert names(find(zhang.id_number[:17])) == ["张三"]
+    Vehicle.create(customer=people["李四"], plate="浙FD12345")
+    assert names(find("浙FD12345")) == ["李四"]
+    assert names(find("浙fd 123")) == ["李四"]
+    make_policy(people["王建国"], policy_no="PDAA202533040000012345")
+    assert names(find("PDAA2025330400000123")) == ["王建国"]
+    assert names(find("pdaa202533040000012345")) == ["王建国"]
+
+
+def test_a_short_number_asks_for_more(people):
+    page = find("13")
+    assert page.hint and page.customers == []
+
+
+def test_filters_combine_with_the_text(people):
+    town = make_township(name="新丰镇")
+    Customer.update(township=town, kind="corporate").where(
+        Customer.id == people["张伟"].id).execute()
+    assert names(find("张", township=town.id)) == ["张伟"]
+    assert names(find("", township=town.id, kind="corporate")) == ["张伟"]
+    assert names(find("张", kind="corporate")) == ["张伟"]
+    assert names(find("张", segment="key")) == []
+
+
+def test_name_index_follows_renames_tombstones_and_rebuilds(people):
+    zhang = people["张三"]
+    zhang.name = "赵三"
+    zhang.save()
+    assert "赵三" in names(find("赵")) and "赵三" not in names(find("张"))
+    zhang.deleted = True
+    zhang.save()
+    assert names(find("赵")) == []
+    before = NameGram.select().count()
+    NameGram.delete().execute()
+    name_index.rebuild_name_index()
+    assert NameGram.select().count() == before
+    assert names(find("建国")) == sorted(["欧阳建国", "嘉兴建国汽车销售有限公司", "王建国"])
+
+
+@pytest.mark.parametrize("role", ["admin", "agent"])
+def test_keyset_pages_walk_every_match_once_in_every_sort(ctx, role):
+    agent = make_user(role="agent")
+    town = make_township(manager=agent)
+    for n in range(23):
+        # an agent's scope comes in two parts (own, unassigned in own towns), merged per page
+        customer = make_customer(name=f"陈{n:02d}", township=town,
+                                 manager=agent if n % 2 else None)
+        Customer.update(
+            annual_premium=Decimal(n % 5) * 1000,
+            last_contact_date=None if n % 3 == 0 else dt.date(2025, 1, 1 + n % 4),
+        ).where(Customer.id == customer.id).execute()
+    admin = User.get(User.username == "admin") if role == "admin" else agent
+    for sort in search.SORTS:
+        for text in ("陈", ""):
+            seen, cursor = [], None
+            while True:
+                page = search.search(admin, search.Query(text=text, sort=sort), cursor, limit=5)
+                seen += [c.id for c in page.customers]
+                if page.next_cursor is None:
+                    break
+                cursor = search.decode_cursor(page.next_cursor)
+            assert len(seen) == len(set(seen)) == 23, (sort, text)
+            rows = Customer.select().where(Customer.id.in_(seen))
+            by_id = {c.id: c for c in rows}
+            ordered = [by_id[i] for i in seen]
+            if sort == "premium":
+                keys = [c.annual_premium for c in ordered]
+                assert keys == sorted(keys, reverse=True)
+            if sort == "contact":
+                dated = [c.last_contact_date for c in ordered if c.last_contact_date]
+                assert dated == sorted(dated, reverse=True)
+                assert all(c.last_contact_date is None for c in ordered[len(dated):])
+            if sort == "name":
+                assert [c.name for c in ordered] == sorted(c.name for c in ordered)
+
+
+def test_count_is_capped(ctx, monkeypatch):
+    monkeypatch.setattr(search, "COUNT_CAP", 4)
+    for n in range(6):
+        make_customer(name=f"周{n}")
+    page = find("周")
+    assert page.capped and page.count == 4 and len(page.customers) == 6
+
+
+def test_an_agent_searches_only_own_customers(ctx):
+    agent, other = make_user(role="agent"), make_user(role="agent")
+    make_customer(name="孙一", manager=agent)
+    make_customer(name="孙二", manager=other)
+    make_customer(name="孙三", township=make_township(manager=agent))
+    assert names(find("孙", user=agent)) == ["孙一", "孙三"]
+
+
+def test_a_malformed_cursor_is_ignored():
+    assert search.decode_cursor("not json") is None
+    assert search.decode_cursor(json.dumps(["a", "b"])) is None
+    assert search.decode_cursor(json.dumps(["张", 5])) == ("张", 5)
+
+
+def test_bulk_loads_pause_the_index_and_rebuild_it(ctx):
+    make_customer(name="韩梅梅")
+    with name_index.name_index_paused():
+        make_customer(name="韩小明")
+        assert names(find("韩")) == ["韩梅梅"]  # not indexed while paused
+    assert names(find("韩")) == ["韩小明", "韩梅梅"]
+    make_customer(name="韩三")  # the triggers are back
+    assert len(find("韩").customers) == 3
+
+
+def test_an_agents_common_surname_goes_through_the_collected_set(ctx, monkeypatch):
+    monkeypatch.setattr(search, "COUNT_CAP", 3)
+    agent = make_user(role="agent")
+    town = make_township(manager=agent)
+    for n in range(5):
+        make_customer(name=f"何{n}", manager=agent)
+        make_customer(name=f"何{n}甲", manager=None, township=town)
+        make_customer(name=f"何{n}乙", manager=make_user(role="agent"))
+    page = find("何", user=agent)
+    assert page.capped and page.count == 3
+    assert names(page) == sorted(f"何{n}{s}" for n in range(5) for s in ("", "甲"))
+    page = find("何", user=agent, sort="premium")
+    assert len(page.customers) == 10
+
+
+def test_search_and_the_customer_pages_share_one_scope_rule(ctx):
+    agent, other = make_user(), make_user()
+    town, other_town = make_township(manager=agent), make_township(manager=other)
+    expected = {
+        make_customer(name="自己的客户", manager=agent).id,
+        make_customer(name="本镇未分配", township=town).id,
+        make_customer(name="本镇已分配给自己", township=town, manager=agent).id,
+    }
+    make_customer(name="本镇别人的客户", township=town, manager=other)
+    make_customer(name="别镇未分配", township=other_town)
+    make_customer(name="别人的客户", manager=other)
+    visible = {c.id for c in Customer.visible_to(agent)}
+    assert visible == expected
+    assert {c.id for c in find("", user=agent).customers} == expected
+    assert {c.id for c in find("客户", user=agent).customers} == {
+        c.id for c in Customer.visible_to(agent).where(Customer.name.contains("客户"))}

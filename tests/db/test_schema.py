@@ -1,0 +1,64 @@
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from inscrm import create_app
+from inscrm.db.schema import LATEST, SchemaError
+from inscrm.models import Customer, Meta, Policy, Task, User, db
+
+V1_DUMP = Path(__file__).parent.parent / "data" / "schema_v1.sql"
+
+
+def make_v1_data_dir(tmp_path):
+    data = tmp_path / "old"
+    data.mkdir()
+    conn = sqlite3.connect(data / "inscrm.db")
+    conn.executescript(V1_DUMP.read_text(encoding="utf-8"))
+    conn.close()
+    return data
+
+
+@pytest.mark.sqlite_only
+def test_new_database_is_created_at_latest_version_with_wal(app):
+    with app.app_context():
+        assert int(Meta.get_value("schema_version")) == LATEST
+        pragmas = {p: db.execute_sql(f"PRAGMA {p}").fetchone()[0]
+                   for p in ("journal_mode", "foreign_keys", "synchronous", "busy_timeout")}
+    assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "synchronous": 1,
+                       "busy_timeout": 10_000}
+
+
+def test_old_database_is_backed_up_then_upgraded_with_nothing_lost(tmp_path):
+    data = make_v1_data_dir(tmp_path)
+    app = create_app({"TESTING": True, "DATA_DIR": str(data), "STARTUP_TASKS": False})
+    with app.app_context():
+        assert int(Meta.get_value("schema_version")) == LATEST
+        customer = Customer.get(Customer.name == "张伟")
+        assert customer.id_number == "330402198001011236"
+        assert customer.notes == "老客户"
+        assert customer.email is None and customer.wechat is None  # the version 2 columns
+        customer.wechat = "zhangwei80"
+        customer.save()
+        assert Policy.get().premium == 6230  # cents in the old file, yuan now
+        assert User.get(User.username == "wang").name == "王芳"
+        task = Task.get()  # version 3: the task's rule moved out of the sync origin column
+        assert (task.rule, task.origin) == ("renewal_30", "JX01")
+        assert task.title == "续保提醒 PDAA2019330400000001"
+        indexes = {i.name for i in db.get_indexes("customer")}
+        assert "customer_source_segment" not in indexes  # version 4
+        assert "customer_live_source_name" in indexes
+    backups = list((data / "backups").glob("*-migration.db"))
+    assert len(backups) == 1
+    old = sqlite3.connect(backups[0])
+    assert old.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "1"
+
+
+def test_database_newer_than_the_program_is_refused(tmp_path):
+    data = make_v1_data_dir(tmp_path)
+    conn = sqlite3.connect(data / "inscrm.db")
+    conn.execute("UPDATE meta SET value='999' WHERE key='schema_version'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(SchemaError, match="newer"):
+        create_app({"TESTING": True, "DATA_DIR": str(data), "STARTUP_TASKS": False})
