@@ -9,13 +9,16 @@ of something only SQLite has (its file, its backups, its migrations from old fil
 `sqlite_only`.
 """
 
+import contextlib
 import os
+import threading
 
 import pytest
 from click.testing import CliRunner
 
 from inscrm import create_app
 from inscrm.cli import cli
+from inscrm.desktop.server import Server
 from inscrm.models import db
 from inscrm.sites import initialise
 from tests.pg_fixtures import pg_database, pg_template, pg_url  # noqa: F401
@@ -125,19 +128,24 @@ def runner(app):
     return Runner(app.config["DATA_DIR"])
 
 
-@pytest.fixture
-def live_server(app):
-    """The app served by waitress on a free local port, as `make run` serves it."""
-    import threading
-
-    from waitress.server import create_server
-
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+@contextlib.contextmanager
+def serving(app):
+    """The app served by waitress on a free local port, as `make run` serves it, stopped by its
+    own loop when done (closing its sockets from here would race the loop's select)."""
+    server = Server(app, "127.0.0.1", 0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=5)
+    try:
+        yield server.url.rstrip("/")
+    finally:
+        server.stop(delay=0)
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(app):
+    with serving(app) as url:
+        yield url
 
 
 CHROMIUM = "/usr/bin/chromium"

@@ -8,7 +8,7 @@ import pytest
 from inscrm import accounts, users
 from inscrm.models import AuditLog, User, now
 from inscrm.validators import Invalid
-from tests.conftest import ADMIN_PASSWORD
+from tests.conftest import ADMIN_PASSWORD, serving
 from tests.helpers import login, make_user, post
 
 HX = {"HX-Request": "true"}
@@ -115,49 +115,43 @@ def test_a_deactivated_colleague_is_signed_out_at_once(app):
 
 
 def test_first_run_then_next_steps_and_a_colleague_in_the_browser(bare_app, browser):
-    import threading
-
-    from waitress.server import create_server
-
-    server = create_server(bare_app, host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    context = browser.new_context(viewport={"width": 1366, "height": 768},
-                                  base_url=f"http://127.0.0.1:{server.effective_port}")
-    page = context.new_page()
-    try:
-        page.goto("/")
-        page.fill("input[name=site_code]", "JX09")
-        page.fill("input[name=site_name]", "嘉兴秀洲支公司")
-        page.fill("input[name=password]", ADMIN_PASSWORD)
-        page.fill("input[name=password2]", ADMIN_PASSWORD)
-        page.click("button.primary")
-        page.wait_for_selector("#next-steps")
-        steps = page.locator("#next-steps li").all_inner_texts()
-        assert len(steps) == 3 and "导入核心系统" in steps[0] and "添加使用本系统的同事" in steps[1]
-        page.click("#next-steps >> text=添加使用本系统的同事")
-        page.wait_for_url("**/admin/users")
-        page.fill("#add-user input[name=username]", "xiaozhou")
-        page.fill("#add-user input[name=name]", "小周")
-        page.select_option("#add-user select[name=role]", "agent")
-        page.fill("#add-user input[name=password]", "password-1")
-        page.fill("#add-user input[name=password2]", "password-1")
-        page.click("#add-user button.primary")
-        page.wait_for_selector("text=已添加 小周")
-        row = page.locator("tr", has_text="xiaozhou")
-        row.locator("summary", has_text="重设密码").click()
-        row.locator("input[name=password]").fill("password-9")
-        row.locator("input[name=password2]").fill("password-9")
-        row.locator("details button").click()
-        page.wait_for_selector("tr:has-text('xiaozhou') >> text=已保存")
-        page.on("dialog", lambda dialog: dialog.accept())
-        page.locator("tr", has_text="xiaozhou").locator("button", has_text="停用").click()
-        page.wait_for_selector("tr.inactive:has-text('xiaozhou')")
-        page.locator("tr", has_text="xiaozhou").locator("button", has_text="重新启用").click()
-        page.wait_for_selector("tr:has-text('xiaozhou') >> text=已保存")
-        page.goto("/")
-        assert "✓" in page.locator("#next-steps li").nth(1).inner_text()
-        with bare_app.app_context():
-            assert users.authenticate("xiaozhou", "password-9").name == "小周"
-    finally:
-        context.close()
-        server.close()
+    with serving(bare_app) as url:
+        context = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=url)
+        page = context.new_page()
+        try:
+            page.goto("/")
+            page.fill("input[name=site_code]", "JX09")
+            page.fill("input[name=site_name]", "嘉兴秀洲支公司")
+            page.fill("input[name=password]", ADMIN_PASSWORD)
+            page.fill("input[name=password2]", ADMIN_PASSWORD)
+            page.click("button.primary")
+            page.wait_for_selector("#next-steps")
+            steps = page.locator("#next-steps li").all_inner_texts()
+            assert len(steps) == 3
+            assert "导入核心系统" in steps[0] and "添加使用本系统的同事" in steps[1]
+            page.click("#next-steps >> text=添加使用本系统的同事")
+            page.wait_for_url("**/admin/users")
+            page.fill("#add-user input[name=username]", "xiaozhou")
+            page.fill("#add-user input[name=name]", "小周")
+            page.select_option("#add-user select[name=role]", "agent")
+            page.fill("#add-user input[name=password]", "password-1")
+            page.fill("#add-user input[name=password2]", "password-1")
+            page.click("#add-user button.primary")
+            page.wait_for_selector("text=已添加 小周")
+            row = page.locator("tr", has_text="xiaozhou")
+            row.locator("summary", has_text="重设密码").click()
+            row.locator("input[name=password]").fill("password-9")
+            row.locator("input[name=password2]").fill("password-9")
+            row.locator("details button").click()
+            page.wait_for_selector("tr:has-text('xiaozhou') >> text=已保存")
+            page.on("dialog", lambda dialog: dialog.accept())
+            page.locator("tr", has_text="xiaozhou").locator("button", has_text="停用").click()
+            page.wait_for_selector("tr.inactive:has-text('xiaozhou')")
+            page.locator("tr", has_text="xiaozhou").locator("button", has_text="重新启用").click()
+            page.wait_for_selector("tr:has-text('xiaozhou') >> text=已保存")
+            page.goto("/")
+            assert "✓" in page.locator("#next-steps li").nth(1).inner_text()
+            with bare_app.app_context():
+                assert users.authenticate("xiaozhou", "password-9").name == "小周"
+        finally:
+            context.close()

@@ -2,6 +2,7 @@
 the browser, with a confirmation before a town changes hands."""
 
 import pytest
+from playwright.sync_api import expect
 
 from inscrm.models import AuditLog, Township, User
 from inscrm.validators import Invalid
@@ -52,7 +53,6 @@ def test_town_pages_add_rename_and_refuse(client, app):
     assert post(client, "/territories/", {"name": "x"}).status_code == 403
 
 
-@pytest.mark.sqlite_only  # the browser flow; the assignment itself is tested on both engines above
 def test_a_manager_sets_up_the_territory_in_the_browser(app, page):
     with app.app_context():
         make_user("boss", role="manager")
@@ -74,8 +74,7 @@ def test_a_manager_sets_up_the_territory_in_the_browser(app, page):
             else dialog.accept())
     select = page.locator("tr", has_text="新丰镇（东）").locator("select[name=manager]")
     select.select_option(str(wang.id))
-    page.wait_for_function("document.querySelector('#territory select[name=manager]')"
-                           ".value === ''")
+    expect(select).to_have_value("")
     with app.app_context():
         assert Township.get(Township.name == "新丰镇（东）").manager_id is None
     answers.append("yes")
