@@ -36,6 +36,9 @@ def create_app(test_config=None):
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="inscrm_session",
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=12),
+        # a session ends after this long without a request, and this long after login anyway
+        SESSION_IDLE_TIMEOUT=dt.timedelta(hours=8),
+        SESSION_MAX_AGE=dt.timedelta(hours=12),
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         BABEL_DEFAULT_LOCALE="zh",
         BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
@@ -95,7 +98,8 @@ def _select_locale():
 def _register_request_hooks(app):
     from flask import abort
 
-    from inscrm.models import User, db
+    from inscrm import sessions
+    from inscrm.models import db
     from inscrm.sites import is_initialised
 
     @app.before_request
@@ -112,9 +116,10 @@ def _register_request_hooks(app):
                 return redirect(url_for("auth.setup"))
             return None
         g.user = None
-        user_id = session.get("user_id")
-        if user_id is not None:
-            g.user = User.local().where(User.id == user_id, User.active).first()
+        token = session.get("sid")
+        if token is not None:
+            g.user = sessions.resolve(token, app.config["SESSION_IDLE_TIMEOUT"],
+                                      app.config["SESSION_MAX_AGE"])
             if g.user is None:
                 session.clear()
         return None

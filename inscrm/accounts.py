@@ -6,7 +6,7 @@ this module decides who may be changed how, so the office never locks itself out
 active administrator keeps the role, and nobody deactivates themselves.
 """
 
-from inscrm import users
+from inscrm import sessions, users
 from inscrm.db.transactions import writing
 from inscrm.i18n import N_
 from inscrm.models import ROLES, AuditLog, Branch, Site, User
@@ -87,6 +87,8 @@ def set_active(user, active, by, ip=""):
             raise Invalid(N_("The last administrator keeps the role."))
         user.active = bool(active)
         user.save()
+        if not active:
+            sessions.end_all(user)
         AuditLog.record("user_activated" if active else "user_deactivated", by,
                         target=f"user:{user.uid}", ip=ip)
     return user

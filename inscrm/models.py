@@ -612,9 +612,32 @@ class GramPosition(BaseModel):
     n = IntegerField(primary_key=True)
 
 
+class LoginSession(BaseModel):
+    """A signed-in browser: the cookie carries a random id, this row its SHA-256, so a session
+    ends when its row goes (logout, a new password, a deactivated account, idle or too old).
+    Local to the installation, never synced."""
+
+    key = CharField(max_length=64, primary_key=True)
+    user = ForeignKeyField(User, on_delete="CASCADE", backref="sessions")
+    created_at = DateTimeField()
+    seen_at = DateTimeField()
+    ip = CharField(max_length=64, default="")
+
+
+class LoginThrottle(BaseModel):
+    """Failed logins of one client address ("client:…") or one user name ("user:…"), known
+    or not, and until when the next attempt must wait."""
+
+    key = CharField(max_length=200, primary_key=True)
+    failures = IntegerField(default=0)
+    until = DateTimeField(null=True)
+    last_at = DateTimeField()
+
+
 SYNCED_MODELS = [
     Branch, User, Township, Customer, CustomerRef, Vehicle, Policy, Claim, Activity, Task,
     BlacklistEntry, BlacklistShare, SegmentChange, RuleSettings, NetworkFlag, AuditLog,
 ]
-LOCAL_MODELS = [Meta, SyncClock, Site, SyncLedger, PeerState, NameGram, GramPosition, RuleDraft]
+LOCAL_MODELS = [Meta, SyncClock, Site, SyncLedger, PeerState, NameGram, GramPosition, RuleDraft,
+                LoginSession, LoginThrottle]
 MODELS = LOCAL_MODELS + SYNCED_MODELS

@@ -6,6 +6,7 @@ import re
 from peewee import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from inscrm import sessions
 from inscrm.i18n import N_
 from inscrm.models import ROLES, AuditLog, User, db, now
 from inscrm.validators import Invalid
@@ -55,12 +56,15 @@ def create_user(username, password, role, name="", branch=None, language="zh"):
         raise Invalid(N_("The user name %(value)s is taken."), value=username) from None
 
 
-def set_password(user, password):
+def set_password(user, password, keep_session=None):
+    """A new password; every session of the user ends but `keep_session` (the one that
+    changed it)."""
     check_password(password)
     user.password_hash = generate_password_hash(password)
     user.failed_logins = 0
     user.locked_until = None
     user.save()
+    sessions.end_all(user, keep=keep_session)
 
 
 def authenticate(username, password, ip=""):

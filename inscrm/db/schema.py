@@ -13,7 +13,7 @@ from peewee import CharField, TextField
 from playhouse.migrate import SchemaMigrator, migrate
 
 from inscrm.db import dialect, engines, names, stamps
-from inscrm.models import MODELS, Meta, NetworkFlag, RuleDraft, db
+from inscrm.models import MODELS, LoginSession, LoginThrottle, Meta, NetworkFlag, RuleDraft, db
 
 
 class SchemaError(Exception):
@@ -73,6 +73,12 @@ def _v6_network(migrator):
     db.create_tables([NetworkFlag, RuleDraft], safe=True)
 
 
+def _v7_sessions(migrator):
+    """Version 7: sessions kept server-side, so logout, a new password or a deactivated account
+    ends them; login throttling by client address and user name. Both stay at their site."""
+    db.create_tables([LoginSession, LoginThrottle], safe=True)
+
+
 # Ordered steps: version -> function(migrator) that upgrades from the version before.
 MIGRATIONS = {
     2: _v2_contact_channels,
@@ -80,6 +86,7 @@ MIGRATIONS = {
     4: _v4_fewer_segment_indexes,
     5: _v5_unique_per_site,
     6: _v6_network,
+    7: _v7_sessions,
 }
 LATEST = max(MIGRATIONS, default=1)
 

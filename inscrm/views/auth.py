@@ -2,10 +2,12 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for,
+)
 from flask_babel import gettext as _
 
-from inscrm import users
+from inscrm import sessions, users
 from inscrm.i18n import LANGUAGES
 from inscrm.models import AuditLog, db
 from inscrm.sites import initialise, is_initialised
@@ -25,8 +27,10 @@ def _safe_next(target):
 
 
 def _log_in(user):
+    config = current_app.config
     session.clear()
-    session["user_id"] = user.id
+    session["sid"] = sessions.start(user, config["SESSION_IDLE_TIMEOUT"],
+                                    config["SESSION_MAX_AGE"], client_ip())
     session.permanent = True
 
 
@@ -76,6 +80,7 @@ def logout():
     """Sign out (a POST, so no other site can sign a user out)."""
     if g.get("user") is not None:
         with db.atomic():
+            sessions.end(session.get("sid"))
             AuditLog.record("logout", g.user, ip=client_ip())
     session.clear()
     return redirect(url_for("auth.login"))
@@ -109,7 +114,8 @@ def password():
         else:
             try:
                 with db.atomic():
-                    users.set_password(g.user, request.form.get("password"))
+                    users.set_password(g.user, request.form.get("password"),
+                                       keep_session=session.get("sid"))
                     AuditLog.record("password_changed", g.user, ip=client_ip())
             except Invalid as exc:
                 error = _(exc.message, **exc.params)

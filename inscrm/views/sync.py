@@ -49,7 +49,7 @@ hq_bp.record_once(_nav_roles(HQ_ROLES))
 def _upload_limit(endpoint, values):
     """Bundles may be larger than other uploads: raise the request's limit for a signed-in
     user before anything (the CSRF check included) reads the body."""
-    if endpoint in UPLOADS and session.get("user_id") is not None:
+    if endpoint in UPLOADS and session.get("sid") is not None:
         request.max_content_length = _limit("SYNC_MAX_UPLOAD")
 
 

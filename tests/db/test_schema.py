@@ -48,6 +48,7 @@ def test_old_database_is_backed_up_then_upgraded_with_nothing_lost(tmp_path):
         indexes = {i.name for i in db.get_indexes("customer")}
         assert "customer_source_segment" not in indexes  # version 4
         assert "customer_live_source_name" in indexes
+        assert db.table_exists("login_session")  # version 7
     backups = list((data / "backups").glob("*-migration.db"))
     assert len(backups) == 1
     old = sqlite3.connect(backups[0])
@@ -62,3 +63,16 @@ def test_database_newer_than_the_program_is_refused(tmp_path):
     conn.close()
     with pytest.raises(SchemaError, match="newer"):
         create_app({"TESTING": True, "DATA_DIR": str(data), "STARTUP_TASKS": False})
+
+
+def test_version_7_adds_the_session_tables_on_either_engine(app):
+    from inscrm.db.schema import ensure_schema
+    from inscrm.models import LoginSession, LoginThrottle
+
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        db.drop_tables([LoginSession, LoginThrottle])
+        Meta.set_value("schema_version", 6)
+        assert ensure_schema() == (6, LATEST)
+        assert db.table_exists("login_session") and db.table_exists("login_throttle")
+        assert int(Meta.get_value("schema_version")) == LATEST
