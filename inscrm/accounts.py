@@ -6,7 +6,7 @@ this module decides who may be changed how, so the office never locks itself out
 active administrator keeps the role, and nobody deactivates themselves.
 """
 
-from inscrm import sessions, users
+from inscrm import sessions, throttle, users
 from inscrm.db.transactions import writing
 from inscrm.i18n import N_
 from inscrm.models import ROLES, AuditLog, Branch, Site, User
@@ -57,20 +57,29 @@ def change(user, name, role, by, ip=""):
 
 
 def reset_password(user, password, by, ip=""):
-    """A new password from the administrator (which also unlocks the account)."""
+    """A new password from the administrator (which also unlocks the account and ends its
+    sessions)."""
     with writing():
         users.set_password(user, password)
         AuditLog.record("password_reset", by, target=f"user:{user.uid}", ip=ip)
     return user
 
 
+def lock(user):
+    """The login throttle on this account's name (failures, until), or None."""
+    return throttle.state(user.username)
+
+
 def is_locked(user, moment):
-    return user.locked_until is not None and user.locked_until > moment
+    """True while a login under this name must wait."""
+    row = lock(user)
+    return row is not None and row.until is not None and row.until > moment
 
 
 def unlock(user, by, ip=""):
-    """Lift the lock of too many failed logins."""
+    """Clear the failed logins counted against this account's name, so it may sign in now."""
     with writing():
+        throttle.forget([throttle.name_key(user.username)])
         user.failed_logins, user.locked_until = 0, None
         user.save()
         AuditLog.record("user_unlocked", by, target=f"user:{user.uid}", ip=ip)

@@ -23,7 +23,7 @@ def initialise(site_code, site_name, admin_username, admin_password, is_hq=False
     name = (site_name or "").strip()
     if not name:
         raise Invalid(N_("The site needs a name."))
-    users.check_password(admin_password)
+    users.check_password(admin_password, admin_username)
     with writing():
         if is_initialised():
             raise Invalid(N_("This data directory is already initialised."))

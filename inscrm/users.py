@@ -1,18 +1,18 @@
 """Users, passwords, login throttling and what each role may do. No Flask here."""
 
-import datetime as dt
+import functools
 import re
+import secrets
 
 from peewee import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from inscrm import sessions
+from inscrm import sessions, throttle
+from inscrm.common_passwords import COMMON
 from inscrm.i18n import N_
 from inscrm.models import ROLES, AuditLog, User, db, now
 from inscrm.validators import Invalid
 
-MAX_FAILURES = 5  # consecutive failed logins before the account is locked for a while
-LOCK_MINUTES = 15
 MIN_PASSWORD = 8
 
 # who may see what
@@ -27,9 +27,22 @@ class LoginRefused(Exception):
         self.params = params
 
 
-def check_password(password):
+class LoginThrottled(LoginRefused):
+    """Too many failed attempts from this client or for this name: wait `seconds`."""
+
+    def __init__(self, seconds):
+        super().__init__(N_("Too many attempts. Wait %(n)s seconds and try again."), n=seconds)
+        self.seconds = seconds
+
+
+def check_password(password, username=""):
+    """The password, or Invalid when it is too short, one of the commonest, or the user name."""
     if len(password or "") < MIN_PASSWORD:
         raise Invalid(N_("A password has at least %(n)s characters."), n=MIN_PASSWORD)
+    if password.lower() in COMMON:
+        raise Invalid(N_("This password is among the commonest ones; choose another."))
+    if username and password.strip().lower() == username.strip().lower():
+        raise Invalid(N_("A password must not be the user name."))
     return password
 
 
@@ -41,7 +54,7 @@ def create_user(username, password, role, name="", branch=None, language="zh"):
     if role not in ROLES:
         raise Invalid(N_("Unknown role %(value)s; expected one of %(choices)s."),
                       value=role, choices=", ".join(ROLES))
-    check_password(password)
+    check_password(password, username)
     try:
         with db.atomic():
             return User.create(
@@ -57,47 +70,48 @@ def create_user(username, password, role, name="", branch=None, language="zh"):
 
 
 def set_password(user, password, keep_session=None):
-    """A new password; every session of the user ends but `keep_session` (the one that
-    changed it)."""
-    check_password(password)
+    """A new password, which also lifts the login throttle on the name; every session of the
+    user ends but `keep_session` (the one that changed it)."""
+    check_password(password, user.username)
     user.password_hash = generate_password_hash(password)
     user.failed_logins = 0
     user.locked_until = None
     user.save()
+    throttle.forget([throttle.name_key(user.username)])
     sessions.end_all(user, keep=keep_session)
 
 
+@functools.cache
+def _dummy_hash():
+    """A hash to check an unknown user's password against, so that answer costs the same."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
 def authenticate(username, password, ip=""):
-    """The user for these credentials, or LoginRefused; every attempt goes to the audit log."""
-    user = User.local().where(User.username == (username or "").strip()).first()
+    """The user for these credentials, or LoginRefused (LoginThrottled while the client or the
+    name must wait); every attempt goes to the audit log."""
+    name = (username or "").strip()
     moment = now()
-    refusal = None
-    # The failure count and audit entries are committed before the refusal is raised.
+    attempt = throttle.keys(ip, name)
+    user = User.local().where(User.username == name).first()
+    seconds = throttle.wait(attempt, moment)
+    if seconds:
+        with db.atomic():
+            AuditLog.record("login_throttled", user, ip=ip, username=name[:64])
+        raise LoginThrottled(seconds)
+    # an unknown name is checked against a dummy hash: the same work, the same answer
+    matches = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
     with db.atomic():
-        if user is not None and user.locked_until and user.locked_until > moment:
-            minutes = int((user.locked_until - moment).total_seconds() // 60) + 1
-            AuditLog.record("login_locked", user, ip=ip)
-            refusal = LoginRefused(N_("Too many failed logins. Try again in %(n)s minutes."),
-                                   n=minutes)
-        elif user is None or not user.active or not check_password_hash(user.password_hash,
-                                                                          password or ""):
-            if user is not None:
-                user.failed_logins += 1
-                if user.failed_logins >= MAX_FAILURES:
-                    user.locked_until = moment + dt.timedelta(minutes=LOCK_MINUTES)
-                    user.failed_logins = 0
-                user.save()
-            AuditLog.record("login_failed", user, ip=ip, username=(username or "")[:64])
-            refusal = LoginRefused(N_("Wrong user name or password."))
+        if user is None or not user.active or not matches:
+            throttle.failed(attempt, moment)
+            AuditLog.record("login_failed", user, ip=ip, username=name[:64])
         else:
-            user.failed_logins = 0
-            user.locked_until = None
+            throttle.forget(attempt)
             user.last_login_at = moment
             user.save()
             AuditLog.record("login", user, ip=ip)
-    if refusal is not None:
-        raise refusal
-    return user
+            return user
+    raise LoginRefused(N_("Wrong user name or password."))
 
 
 def can_see_full_id(user):

@@ -1,5 +1,3 @@
-import datetime as dt
-
 from inscrm.models import AuditLog, User
 from tests.helpers import csrf_token, login, make_customer, make_township, make_user, post
 
@@ -35,24 +33,6 @@ def test_session_cookie_is_httponly_and_samesite(client):
     login(client)
     cookie = client.get_cookie("inscrm_session")
     assert cookie.http_only and cookie.same_site == "Lax"
-
-
-def test_wrong_password_then_lock_after_repeated_failures(app, client):
-    token = csrf_token(client)
-    for _ in range(5):
-        response = client.post("/login", data={"username": "admin", "password": "nope",
-                                               "csrf_token": token})
-        assert response.status_code == 401
-    locked = client.post("/login", data={"username": "admin", "password": "admin-pass-1",
-                                         "csrf_token": token})
-    assert locked.status_code == 401  # the right password is refused while locked
-    with app.app_context():
-        user = User.get(User.username == "admin")
-        assert user.locked_until > dt.datetime.now()
-        assert AuditLog.select().where(AuditLog.action == "login_failed").count() == 5
-        user.locked_until = dt.datetime.now() - dt.timedelta(seconds=1)
-        user.save()
-    login(client)
 
 
 def test_unsafe_requests_need_the_csrf_token(client):

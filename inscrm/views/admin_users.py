@@ -16,7 +16,7 @@ bp = Blueprint("accounts", __name__, url_prefix="/admin/users")
 def _page(status=200, **context):
     context.setdefault("form", {})
     response = render("admin/users.html", "admin/_users.html", people=list(accounts.staff()),
-                      roles=ROLES, moment=now(), **context)
+                      roles=ROLES, moment=now(), lock_of=accounts.lock, **context)
     response.status_code = status
     return response
 
@@ -58,7 +58,8 @@ def _row(user, action, error=None):
     user = User.get_by_id(user.id)
     if is_htmx():
         response = render("admin/users.html", "admin/_user.html", person=user, roles=ROLES,
-                          moment=now(), error=error, saved=error is None)
+                          moment=now(), lock_of=accounts.lock, error=error,
+                          saved=error is None)
         response.status_code = 400 if error else 200
         return response
     flash(error or _("Saved"), "error" if error else "message")

@@ -3,7 +3,15 @@
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for,
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
 )
 from flask_babel import gettext as _
 
@@ -66,6 +74,9 @@ def login():
         try:
             user = users.authenticate(request.form.get("username"), request.form.get("password"),
                                      client_ip())
+        except users.LoginThrottled as exc:
+            page = render_template("auth/login.html", error=_(exc.message, **exc.params))
+            return page, 429, {"Retry-After": str(exc.seconds)}
         except users.LoginRefused as exc:
             error = _(exc.message, **exc.params)
         else:
