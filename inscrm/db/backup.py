@@ -6,7 +6,14 @@ from pathlib import Path
 
 from inscrm.db import engines
 
-KEEP_AUTOMATIC = 7  # automatic backups (start-up, daily) kept per reason; others are kept
+# What is kept (`prune`): the last 7 start-up and the last 7 daily backups; of the backups made
+# before an import or a sync, the last 10 and the newest of each month for a year; backups asked
+# for by hand, before a restore or before a schema upgrade are never removed.
+KEEP_AUTOMATIC = 7
+KEEP_RECENT = 10
+KEEP_MONTHS = 12
+AUTOMATIC = ("startup", "daily")
+KEPT_FOR_GOOD = ("manual", "before-restore", "migration")
 
 
 class BackupError(Exception):
@@ -29,15 +36,51 @@ def backup(db_path, backups_dir, reason="manual"):
     copy.close()
     source.close()
     tmp.replace(target)
-    if reason in ("startup", "daily"):
-        _prune(backups_dir, reason)
+    prune(backups_dir)
     return target
 
 
-def _prune(backups_dir, reason):
-    old = sorted(Path(backups_dir).glob(f"inscrm-*-{reason}.db"))[:-KEEP_AUTOMATIC]
-    for path in old:
-        path.unlink()
+def retained(dated, today, keep_recent=KEEP_RECENT, months=KEEP_MONTHS):
+    """Of `(date, path)` pairs, the paths a policy of "the last `keep_recent`, and the newest of
+    each of the last `months` months" keeps (backups, and import error reports)."""
+    dated = sorted(dated, reverse=True)
+    kept = {path for _, path in dated[:keep_recent]}
+    first_month = today.year * 12 + today.month - months
+    seen = set()
+    for day, path in dated:
+        month = day.year * 12 + day.month - 1
+        if month >= first_month and month not in seen:
+            seen.add(month)
+            kept.add(path)
+    return kept
+
+
+def _made_on(path):
+    """The day in a backup's name (inscrm-YYYYMMDD-…), or None."""
+    try:
+        return dt.datetime.strptime(path.name.split("-")[1], "%Y%m%d").date()
+    except (IndexError, ValueError):
+        return None
+
+
+def _reason(path):
+    return path.name.split("-", 4)[-1].removesuffix(".db")
+
+
+def prune(backups_dir, today=None):
+    """Remove the backups the documented policy does not keep (above); returns them."""
+    today = today or dt.date.today()
+    every = list(Path(backups_dir).glob("inscrm-*.db"))
+    removed = []
+    for reason in AUTOMATIC:
+        removed += sorted(p for p in every if _reason(p) == reason)[:-KEEP_AUTOMATIC]
+    others = [(_made_on(p), p) for p in every
+              if _reason(p) not in AUTOMATIC + KEPT_FOR_GOOD and _made_on(p)]
+    kept = retained(others, today)
+    removed += [p for _, p in others if p not in kept]
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
 
 
 def check_backup(path):

@@ -5,8 +5,9 @@ import datetime as dt
 import logging
 import threading
 import time
+from pathlib import Path
 
-from inscrm.db.backup import backup
+from inscrm.db.backup import backup, retained
 from inscrm.models import Meta
 
 log = logging.getLogger(__name__)
@@ -24,8 +25,20 @@ def run(app):
             log.info("daily backup written to %s", path)
         except OSError:
             log.exception("daily backup failed")
+    prune_reports(Path(app.config["DATA_DIR"]) / "imports")
     if app.config.get("STARTUP_CLASSIFY", True):
         _day_work()
+
+
+def prune_reports(folder, today=None):
+    """Import error reports of the web uploads, kept as backups are (`backup.retained`)."""
+    reports = [p for p in Path(folder).glob("*.csv")
+               if p.name.endswith((".errors.csv", ".rejected.csv"))]
+    dated = [(dt.date.fromtimestamp(p.stat().st_mtime), p) for p in reports]
+    kept = retained(dated, today or dt.date.today())
+    for _, path in dated:
+        if path not in kept:
+            path.unlink(missing_ok=True)
 
 
 def _day_work():

@@ -22,16 +22,35 @@ def resolve(path=None):
 
 
 def prepare(root):
-    """Create the directory tree and return the paths the program uses."""
+    """Create the directory tree and return the paths the program uses. On POSIX everything in
+    it is the user's alone: folders 0700, files 0600, and what the program writes from now on
+    (database, backups, logs, error reports, bundles) is made so."""
     root = Path(root)
+    if os.name == "posix":
+        os.umask(0o077)
     for sub in ("", "backups", "logs"):
         (root / sub).mkdir(parents=True, exist_ok=True)
+    make_private(root)
     return {
         "root": root,
         "db": root / DB_NAME,
         "backups": root / "backups",
         "logs": root / "logs",
     }
+
+
+def make_private(root):
+    """Folders 0700 and files 0600 under `root` (an older installation's 0644 files too)."""
+    if os.name != "posix":
+        return  # Windows: the per-user folder's ACLs
+    for folder, _dirs, names in os.walk(root):
+        with contextlib.suppress(OSError):
+            os.chmod(folder, 0o700)
+        for name in names:
+            path = os.path.join(folder, name)
+            if not os.path.islink(path):
+                with contextlib.suppress(OSError):
+                    os.chmod(path, 0o600)
 
 
 def secret_key(root):
