@@ -65,3 +65,17 @@ document.addEventListener("input", function (event) {
   end.value = next.toISOString().slice(0, 10);
   end.dataset.filled = end.value;
 });
+// No inline script (the Content-Security-Policy allows none): a button[data-print] prints the
+// page, and a form[data-confirm] that htmx does not send asks its question before it is sent.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("[data-print]");
+  if (button) {
+    window.print();
+  }
+});
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (form.matches && form.matches("form[data-confirm]") && !window.confirm(form.dataset.confirm)) {
+    event.preventDefault();
+  }
+});

@@ -66,7 +66,7 @@ def test_the_comparison_page_charts_every_branch_and_drills_down(net):
     assert 'id="comparison-table"' in page
     for chart in ("customers", "premium", "rates", "loss", "blacklist", "flows"):
         assert f'data-chart-for="chart-{chart}"' in page
-    assert "echarts-5.6.0.min.js" in page and "window.print()" in page
+    assert "echarts-5.6.0.min.js" in page and "data-print" in page
     assert '/hq/branches/B2?period=year' in page
     fragment = text(client.get("/hq/branches?period=quarter", headers={"HX-Request": "true"}))
     assert "<html" not in fragment and 'id="branches"' in fragment
