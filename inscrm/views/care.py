@@ -42,7 +42,7 @@ def index():
     return response
 
 
-@bp.route("/care.csv")
+@bp.post("/care.csv")
 @login_required
 def download():
     """The care list as the SMS tool's CSV (UTF-8 with BOM, CRLF); the export is audited."""

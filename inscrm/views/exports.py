@@ -1,5 +1,6 @@
 """Export downloads: the customer list as filtered (the list page's export button), renewals due
-in a period, and the segment migration between two dates."""
+in a period, and the segment migration between two dates. Each is audited, so each is a POST
+(with the CSRF token): no link or other site can make one happen."""
 
 import datetime as dt
 import tempfile
@@ -42,31 +43,31 @@ def _send(what, fmt, **options):
 
 def _period():
     try:
-        return parse_date(request.args.get("from", "")), parse_date(request.args.get("to", ""))
+        return parse_date(request.values.get("from", "")), parse_date(request.values.get("to", ""))
     except Invalid:
         abort(400)
 
 
-@bp.route("/customers.<fmt>")
+@bp.post("/customers.<fmt>")
 @login_required
 def customers(fmt):
     """The customers the user may see, with the customer list's filters applied."""
-    filters = {name: request.args.get(name, "") for name in FILTERS}
+    filters = {name: request.values.get(name, "") for name in FILTERS}
     return _send("customers", fmt, filters=filters, full_ids=can_see_full_id(g.user))
 
 
-@bp.route("/customer-list.<any(csv, xlsx):fmt>")
+@bp.post("/customer-list.<any(csv, xlsx):fmt>")
 @login_required
 def customer_list(fmt):
     """The customer list as filtered, as a file staff read (Chinese headers and words)."""
-    filters = {name: request.args.get(name, "") for name in FILTERS}
+    filters = {name: request.values.get(name, "") for name in FILTERS}
     return download(fmt, f"{gettext('Customer list')}-{dt.date.today():%Y%m%d}.{fmt}",
                     lambda spool: lists.export_customers(
                         spool, fmt, g.user, gettext, filters=filters,
                         full_ids=can_see_full_id(g.user), ip=client_ip()))
 
 
-@bp.route("/renewals.<fmt>")
+@bp.post("/renewals.<fmt>")
 @login_required
 def renewals(fmt):
     """Policies of the user's customers whose cover ends in the period."""
@@ -74,7 +75,7 @@ def renewals(fmt):
     return _send("renewals", fmt, first=first, last=last)
 
 
-@bp.route("/migration.<fmt>")
+@bp.post("/migration.<fmt>")
 @roles_required("manager", "analyst")
 def migration(fmt):
     """Customers moving between segments in the period, by flow."""

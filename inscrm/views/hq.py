@@ -212,7 +212,7 @@ MIMETYPES = {
 }
 
 
-@bp.route("/exports/<any(customers, comparison, hits):what>.<fmt>")
+@bp.post("/exports/<any(customers, comparison, hits):what>.<fmt>")
 @roles_required(*READERS)
 def download(what, fmt):
     """A consolidated export with Chinese headers, audited; ID numbers masked unless the role

@@ -133,7 +133,7 @@ def renewals_page():
     return render("reports/renewals.html", "reports/_renewals.html", **context)
 
 
-@bp.route("/renewals.<any(csv, xlsx):fmt>")
+@bp.post("/renewals.<any(csv, xlsx):fmt>")
 @login_required
 def renewals_export(fmt):
     """The renewal list as filtered on the page, as a file staff read (audited)."""

@@ -35,11 +35,11 @@ def test_search_open_log_a_visit_add_a_policy(page, customers, lang, words):
     # search as you type: one character, no button
     assert page.locator("#results a:has-text('王小二')").count() == 1  # the whole list first
     page.fill("input[name=q]", "林")
-    page.wait_for_function("!document.querySelector('#results').innerText.includes('王小二')")
+    page.wait_for_function("() => !document.querySelector('#results').innerText.includes('王小二')")
     assert page.locator("#results a:has-text('林志强')").count() == 1
     assert "q=" in page.url  # the search is in the address bar
     page.fill("input[name=q]", "美华")
-    page.wait_for_function("!document.querySelector('#results').innerText.includes('林志强')")
+    page.wait_for_function("() => !document.querySelector('#results').innerText.includes('林志强')")
     page.click("#results a:has-text('林美华')")
     page.wait_for_selector("#section-activities form")
     assert page.locator("h1").first.inner_text() == "林美华"

@@ -6,7 +6,7 @@ import io
 import openpyxl
 
 from inscrm.models import BlacklistEntry, BlacklistShare, Customer, NetworkFlag
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, post
 from tests.hq.hq_network import BLACK_ID, hq_client, text
 
 
@@ -33,7 +33,7 @@ def test_cross_branch_hits_are_a_risk_report_with_an_export(net):
     assert BLACK_ID not in report
     fragment = text(client.get("/hq/blacklist/hits", headers={"HX-Request": "true"}))
     assert "<html" not in fragment and 'id="hits"' in fragment
-    response = client.get("/hq/exports/hits.xlsx")
+    response = post(client, "/hq/exports/hits.xlsx")
     try:
         sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).active
     finally:

@@ -19,11 +19,11 @@ def test_hq_pages_in_the_browser(page, live_server):
     page.goto("/hq/customers")
     page.fill("input[name=q]", "张网络")
     page.wait_for_function(
-        "document.querySelectorAll('#results tbody tr').length === 2")
+        "() => document.querySelectorAll('#results tbody tr').length === 2")
     assert "第2支公司" in page.inner_text("#results")
     page.select_option("select[name=branch]", "B1")
     page.wait_for_function(
-        "document.querySelectorAll('#results tbody tr').length === 1")
+        "() => document.querySelectorAll('#results tbody tr').length === 1")
 
     page.goto("/hq/branches")
     page.wait_for_selector("#chart-customers svg")

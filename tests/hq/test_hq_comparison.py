@@ -10,7 +10,7 @@ import openpyxl
 from inscrm.hq import comparison
 from inscrm.models import AuditLog, Customer
 from inscrm.reports import dashboard, kpi
-from tests.helpers import make_customer
+from tests.helpers import make_customer, post
 from tests.hq.hq_network import hq_client, text
 
 TODAY = dt.date.today()
@@ -18,7 +18,7 @@ TODAY = dt.date.today()
 
 def sheet_of(client, url):
     """The first sheet of a downloaded workbook, the response closed (it streams a file)."""
-    response = client.get(url)
+    response = post(client, url)
     try:
         assert response.status_code == 200
         return openpyxl.load_workbook(io.BytesIO(response.get_data())).active

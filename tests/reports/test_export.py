@@ -9,7 +9,7 @@ import openpyxl
 from inscrm.models import AuditLog, Customer, Policy, SegmentChange
 from inscrm.reports.exports import CUSTOMER_COLUMNS
 from tests.conftest import Runner
-from tests.helpers import login, make_customer, make_policy, make_township, make_user
+from tests.helpers import login, make_customer, make_policy, make_township, make_user, post
 from tests.importfiles import CUSTOMER_HEADER, POLICY_HEADER, customer_rows, policy_rows, write_csv
 
 REASON = {"msg": "annual premium %(premium)s ≥ %(threshold)s",
@@ -17,8 +17,9 @@ REASON = {"msg": "annual premium %(premium)s ≥ %(threshold)s",
 
 
 def download(client, url):
-    """(status, headers, body) of a download, the response closed (it streams a temp file)."""
-    response = client.get(url)
+    """(status, headers, body) of a download, the response closed (it streams a temp file).
+    Downloads are audited, so they are POSTs with the CSRF token."""
+    response = post(client, url)
     try:
         return response.status_code, response.headers, response.get_data()
     finally:

@@ -11,7 +11,7 @@ import openpyxl
 
 from inscrm.imports.template import KINDS
 from inscrm.imports.workbook import template_workbook
-from tests.helpers import login, make_customer, make_policy
+from tests.helpers import login, make_customer, make_policy, post
 from tests.importfiles import CUSTOMER_HEADER, write_csv
 
 LINK = '=HYPERLINK("http://x.example","click")'
@@ -60,7 +60,7 @@ def test_renewal_exports_neutralise_formulas(client, app):
         make_policy(make_customer(name=LINK), start=dt.date(2025, 1, 1), product="=1+1")
     login(client)
     for fmt in ("csv", "xlsx"):
-        response = client.get(f"/exports/renewals.{fmt}?from=2025-12-01&to=2025-12-31")
+        response = post(client, f"/exports/renewals.{fmt}?from=2025-12-01&to=2025-12-31")
         data = response.get_data()
         response.close()
         if fmt == "csv":

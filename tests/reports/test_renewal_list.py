@@ -140,7 +140,7 @@ def test_a_manager_looks_ahead_opens_the_risk_and_downloads_in_the_browser(page,
     page.select_option("select[name=period]", "next90")
     page.wait_for_selector("text=客户10")
     page.select_option("select[name=manager]", str(book["wang"].id))
-    page.wait_for_function("!document.body.innerText.includes('客户10')")  # 李经理's
+    page.wait_for_function("() => !document.body.innerText.includes('客户10')")  # 李经理's
     page.click("#at-risk .figure a")
     page.wait_for_url(lambda url: "status=at_risk" in url)
     assert page.locator("select[name=status]").input_value() == "at_risk"

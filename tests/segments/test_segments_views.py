@@ -231,7 +231,7 @@ def test_report_in_the_browser_swaps_the_form_for_the_result(app, page, people):
     questions = []
     page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
     page.click("#report-form button.primary")  # asked first; "no" reports nothing
-    page.wait_for_function("true")
+    page.wait_for_function("() => true")
     assert questions and "立即生效" in questions[0]
     with app.app_context():
         from inscrm.models import BlacklistEntry

@@ -5,7 +5,7 @@ import datetime as dt
 import io
 
 from inscrm.models import AuditLog
-from tests.helpers import login, make_customer, make_user, resident_id
+from tests.helpers import login, make_customer, make_user, post, resident_id
 
 
 def test_the_page_lists_the_range_and_the_fragment_swaps(client, app):
@@ -43,7 +43,7 @@ def test_a_bad_range_is_a_400_with_the_reason(client):
     for query in ({"from": "2027-01-02", "to": "2027-01-01"}, {"from": "2027-13-01"}):
         response = client.get("/care", query_string=query, headers={"HX-Request": "true"})
         assert response.status_code == 400 and "error-box" in response.get_data(as_text=True)
-    assert client.get("/care.csv", query_string={"from": "x"}).status_code == 400
+    assert post(client, "/care.csv?from=x").status_code == 400
 
 
 def test_the_csv_download_is_audited(client, app):
@@ -51,7 +51,8 @@ def test_the_csv_download_is_audited(client, app):
         make_customer(name="张三", segment="key", id_number=resident_id("19801231", serial=11),
                       phone="13900000001")
     login(client)
-    response = client.get("/care.csv", query_string={"from": "2026-12-30", "to": "2027-01-01"})
+    assert client.get("/care.csv?from=2026-12-30&to=2027-01-01").status_code == 405  # POST only
+    response = post(client, "/care.csv?from=2026-12-30&to=2027-01-01")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert "care-2026-12-30-2027-01-01.csv" in response.headers["Content-Disposition"]
@@ -88,7 +89,7 @@ def test_the_care_list_in_a_real_browser(page, app):
     page.fill("input[name=to]", "2027-01-02")
     page.click("button:has-text('显示')")
     # the default period may already show 张三: wait for the swap that pushes the asked period
-    page.wait_for_function("location.search.includes('from=2026-12-30')")
+    page.wait_for_function("() => location.search.includes('from=2026-12-30')")
     page.locator("#care-list").get_by_role("cell", name="张三", exact=True).wait_for()
     assert "2026-12-31" in page.locator("#care-list").inner_text()
     assert "from=2026-12-30" in page.url

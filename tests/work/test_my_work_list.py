@@ -139,13 +139,13 @@ def test_an_account_manager_keeps_up_in_the_browser(app, page, desk):
     row.locator("summary", has_text="改期").click()
     row.locator("input[name=due_date]").fill(day(1).isoformat())
     row.locator("details:has(summary:has-text('改期')) button").click()
-    page.wait_for_function("document.querySelectorAll('#section-overdue + table tr.task')"
+    page.wait_for_function("() => document.querySelectorAll('#section-overdue + table tr.task')"
                            ".length == 1")
     assert page.locator(f"#section-week + table #task-{desk['call-late']}").count() == 1
     # only the renewals, two ticked and done at once
     page.select_option("select[name=kind]", "renewal")
     page.wait_for_function("() => location.search.includes('kind=renewal')")
-    page.wait_for_function("!document.body.innerText.includes('later-one')")
+    page.wait_for_function("() => !document.body.innerText.includes('later-one')")
     for title in ("renew-late", "renew-week"):
         page.locator("tr.task", has_text=title).locator("input[name=task]").check()
     page.click("#bulk-work button[value=done]")

@@ -33,7 +33,7 @@ def test_new_agent_works_the_days_tasks_by_htmx(app, page, live_server):
     second.locator("select[name=outcome]").select_option("interested")
     second.locator("textarea[name=notes]").fill("客户考虑续保")
     second.locator("button", has_text="保存联系记录").click()
-    page.wait_for_function("document.querySelectorAll('tr.task.status-done').length == 2")
+    page.wait_for_function("() => document.querySelectorAll('tr.task.status-done').length == 2")
     with app.app_context():
         assert {t.status for t in Task.select()} == {"done"}
         assert Activity.get().notes == "客户考虑续保"
