@@ -11,6 +11,15 @@ def _wsgi(environ, start_response):
     return [b"ok"]
 
 
+def _wake_up(server, busy):
+    """What worker threads do whenever a response is ready."""
+    while not busy.is_set():
+        try:
+            server.waitress.trigger.pull_trigger()
+        except OSError:  # the pipe is closed: the loop has ended
+            return
+
+
 def test_a_stop_amid_wake_ups_never_fails():
     failures = []
     hook = threading.excepthook
@@ -21,15 +30,7 @@ def test_a_stop_amid_wake_ups_never_fails():
             serving = threading.Thread(target=server.run)
             serving.start()
             busy = threading.Event()
-
-            def wake_up():  # what worker threads do whenever a response is ready
-                while not busy.is_set():
-                    try:
-                        server.waitress.trigger.pull_trigger()
-                    except OSError:  # the pipe is closed: the loop has ended
-                        return
-
-            waker = threading.Thread(target=wake_up)
+            waker = threading.Thread(target=_wake_up, args=(server, busy))
             waker.start()
             server.stop(delay=0)
             serving.join(timeout=10)
