@@ -16,7 +16,10 @@ import re
 
 import pytest
 
+from inscrm import create_app
 from inscrm.models import Activity, BlacklistEntry, Task, Vehicle
+from inscrm.sites import initialise
+from tests.conftest import ADMIN_PASSWORD
 from tests.helpers import (
     csrf_token,
     login,
@@ -136,15 +139,86 @@ MATRIX = [
     ("POST", "auth.logout", "/logout", ANYONE, False, ()),  # last: it ends the session
 ]
 
+# Headquarters: its own pages and its sync pages, for the analyst (reads) and the administrator
+# (who alone imports, writes bundles and registers branches); branch staff get 403. The pages
+# it shares with a branch are the branch's above. An HQ without branches has no rows to show
+# by id: those answer 404 to the roles allowed.
+NO_DATA = (404,)
+HQ = (A, N)
+HQ_MATRIX = [
+    ("GET", "hq.overview", "/hq/", HQ, ()),
+    ("GET", "hq.customers", "/hq/customers", HQ, ()),
+    ("GET", "hq.customer", "/hq/customers/1", HQ, NO_DATA),
+    ("POST", "hq.full_id", "/hq/customers/1/id-number", HQ, NO_DATA),
+    ("GET", "hq.persons_page", "/hq/persons", HQ, ()),
+    ("GET", "hq.person", "/hq/persons/1", HQ, NO_DATA),
+    ("GET", "hq.network_flags", "/hq/flags", HQ, ()),
+    ("GET", "hq.branches", "/hq/branches", HQ, ()),
+    ("GET", "hq.branch", "/hq/branches/JX01", HQ, NO_DATA),
+    ("GET", "hq.download", "/hq/exports/customers.csv", HQ, ()),
+    ("GET", "hq.rules_page", "/hq/rules", HQ, ()),
+    ("POST", "hq.new_draft", "/hq/rules/drafts", HQ, ()),
+    ("GET", "hq.draft", "/hq/rules/drafts/999", HQ, NO_DATA),
+    ("POST", "hq.decide_draft", "/hq/rules/drafts/999/discard", HQ, NO_DATA),
+    ("GET", "hq.blacklist", "/hq/blacklist", HQ, ()),
+    ("POST", "hq.share", "/hq/blacklist/999/share", HQ, NO_DATA),
+    ("GET", "hq.hits", "/hq/blacklist/hits", HQ, ()),
+    ("GET", "sync.index", "/sync/", HQ, ()),
+    ("GET", "sync.branch", "/sync/branches/JX01", HQ, NO_DATA),
+    ("POST", "sync.upload", "/sync/import", (A,), ()),
+    ("POST", "sync.hq_export", "/sync/export/JX01", (A,), NO_DATA),
+    ("POST", "sync.register", "/sync/branches", (A,), ()),
+    ("POST", "sync.lag", "/sync/lag", (A,), ()),
+]
+
 CSRF_REFUSAL = "表单已过期或并非来自本系统"
 
 
+def _routes(app):
+    return {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
 def test_every_route_has_an_expectation(app):
-    routes = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
-              for method in rule.methods - {"HEAD", "OPTIONS"}}
     listed = {(endpoint, method) for method, endpoint, *_rest in MATRIX}
-    assert routes - listed == set(), "routes without a line in MATRIX"
-    assert listed - routes == set(), "lines of MATRIX for routes that are gone"
+    assert _routes(app) - listed == set(), "routes without a line in MATRIX"
+    assert listed - _routes(app) == set(), "lines of MATRIX for routes that are gone"
+
+
+@pytest.fixture
+def hq_app(tmp_path, database_url):
+    """A headquarters installation with a user of every role."""
+    config = {"TESTING": True, "DATA_DIR": str(tmp_path / "hq"), "STARTUP_TASKS": False}
+    with create_app(config).app_context():
+        initialise("HQ", "总公司", "admin", ADMIN_PASSWORD, is_hq=True)
+        for role in (M, G, N, C):
+            make_user(role, role=role)
+    return create_app(config)  # its blueprints are HQ's from the start
+
+
+def test_every_hq_route_has_an_expectation(hq_app):
+    branch = {(endpoint, method) for method, endpoint, *_rest in MATRIX}
+    hq = {(endpoint, method) for method, endpoint, *_rest in HQ_MATRIX}
+    missing = {r for r in _routes(hq_app) - hq - branch if r[0].split(".")[0] in ("hq", "sync")}
+    assert missing == set(), "HQ routes without a line in HQ_MATRIX"
+    assert hq - _routes(hq_app) == set(), "lines of HQ_MATRIX for routes that are gone"
+    shared = {r for r in _routes(hq_app) - hq if r[0].split(".")[0] not in ("hq", "sync")}
+    assert shared <= branch, "HQ routes that are neither HQ's nor a branch's"
+
+
+def test_every_hq_route_for_every_role(hq_app):
+    wrong = []
+    for role in (None, *ROLES):
+        client, token = _client(hq_app, role)
+        for method, _endpoint, path, who, extra in HQ_MATRIX:
+            expected = "login" if role is None else "allowed" if role in who else "forbidden"
+            response = _answer(client, token, method, path)
+            problem = _verdict(response, method, expected, extra)
+            response.close()
+            if problem:
+                wrong.append(f"{role or 'anonymous':9} {method:4} {path}: expected {expected}, "
+                             f"got {problem}")
+    assert not wrong, "\n".join(wrong)
 
 
 @pytest.fixture
