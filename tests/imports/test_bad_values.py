@@ -51,11 +51,13 @@ def test_implausible_policy_dates_are_refused(runner, app, tmp_path, start, end,
         assert Policy.select().count() == 0
 
 
-def test_a_nul_byte_after_the_first_64_kb_is_refused_naming_the_line(runner, app, tmp_path):
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030", "utf-16"])
+def test_a_nul_byte_after_the_first_64_kb_is_refused_naming_the_line(runner, app, tmp_path,
+                                                                      encoding):
     rows = customer_rows(2000)
     rows[1500][2] = "客户\x00坏"
-    path = write_csv(tmp_path / "c.csv", CUSTOMER_HEADER, rows)
-    assert path.read_bytes().index(b"\x00") > 64 * 1024
+    path = write_csv(tmp_path / "c.csv", CUSTOMER_HEADER, rows, encoding=encoding)
+    assert path.read_bytes().index("客户\x00坏".encode(encoding)[-6:]) > 64 * 1024
     result = runner("import", str(path))
     assert result.exit_code != 0
     assert "NUL" in result.output and "line 1502" in result.output, result.output
