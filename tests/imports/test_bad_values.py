@@ -63,7 +63,6 @@ def test_a_nul_byte_after_the_first_64_kb_is_refused_naming_the_line(runner, app
     assert "NUL" in result.output and "line 1502" in result.output, result.output
     with app.app_context():
         assert Customer.select().count() == 0
-        assert not Customer.select().where(Customer.name.contains("\x00")).exists()
 
 
 def test_a_header_only_file_says_it_has_no_rows(runner, app, tmp_path):
