@@ -18,6 +18,11 @@ MIN_PASSWORD = 8
 # who may see what
 FULL_ID_ROLES = ("claims", "manager", "admin")
 BRANCH_WIDE_ROLES = ("claims", "manager", "analyst", "admin")
+# who may write what (DESIGN's roles table; admin may do everything): the analyst only reads,
+# claims staff record claims; customers, policies, vehicles and contacts are the account
+# managers' and the branch manager's work
+CUSTOMER_WRITERS = ("agent", "manager")
+CLAIM_WRITERS = ("claims", "manager")
 
 
 class LoginRefused(Exception):

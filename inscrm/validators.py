@@ -119,12 +119,21 @@ def parse_plate(value):
 # --- money and dates ------------------------------------------------------------------------
 
 
+MAX_MONEY = Decimal("1e12")  # yuan; no premium, sum insured or claim reaches a trillion
+_MONEY_TEXT = 32  # characters an amount is written in, at most
+
+
 def parse_money(value, allow_negative=False):
-    """A non-negative amount in yuan with at most two decimals; `12,345.60` is accepted."""
+    """A non-negative amount in yuan with at most two decimals; `12,345.60` is accepted.
+
+    Infinity, NaN, exponents beyond any amount (1e400) and overlong digit strings are refused
+    before any arithmetic, so no amount can overflow the decimal context."""
     if isinstance(value, Decimal | int):
         amount = Decimal(value)
     else:
         text = str(value).strip().replace(",", "").replace("，", "").lstrip("¥￥")
+        if len(text) > _MONEY_TEXT:
+            raise Invalid(N_("This amount is too large."))
         try:
             amount = Decimal(text)
         except InvalidOperation:
@@ -133,10 +142,10 @@ def parse_money(value, allow_negative=False):
         raise Invalid(N_("Not an amount of money."))
     if amount < 0 and not allow_negative:
         raise Invalid(N_("An amount cannot be negative."))
-    if amount != amount.quantize(Decimal("0.01")):
-        raise Invalid(N_("An amount has at most two decimals."))
-    if abs(amount) >= Decimal("1e12"):
+    if abs(amount) >= MAX_MONEY:
         raise Invalid(N_("This amount is too large."))
+    if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
+        raise Invalid(N_("An amount has at most two decimals."))
     return amount.quantize(Decimal("0.01"))
 
 
@@ -160,6 +169,37 @@ def check_period(start, end):
     """An end date on or after the start date."""
     if end < start:
         raise Invalid(N_("The end date is before the start date."))
+
+
+FIRST_POLICY_YEAR = 1990  # no policy of ours or a competitor's starts earlier
+POLICY_AHEAD_YEARS = 2  # a policy may be written this far ahead of its start
+POLICY_LONGEST_YEARS = 5  # the longest cover a policy gives (engineering, multi-year property)
+
+
+def _years_after(day, years):
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def policy_period_problem(start, end, today=None):
+    """(field, Invalid) for a policy period no insurer writes, or None: a start from 1990 to
+    two years ahead, an end on or after it and at most five years later."""
+    today = today or dt.date.today()
+    if start is not None:
+        latest = _years_after(today, POLICY_AHEAD_YEARS)
+        if not dt.date(FIRST_POLICY_YEAR, 1, 1) <= start <= latest:
+            return "start_date", Invalid(
+                N_("A policy starts between %(first)s and %(last)s."),
+                first=f"{FIRST_POLICY_YEAR}-01-01", last=latest.isoformat())
+    if start is not None and end is not None:
+        if end < start:
+            return "end_date", Invalid(N_("The end date is before the start date."))
+        if end > _years_after(start, POLICY_LONGEST_YEARS):
+            return "end_date", Invalid(N_("A policy ends at most %(n)s years after its start."),
+                                       n=POLICY_LONGEST_YEARS)
+    return None
 
 
 def parse_choice(value, choices):

@@ -30,6 +30,7 @@ from inscrm.models import (
 from inscrm.segments import engine
 from inscrm.validators import (
     Invalid,
+    mask_id_number,
     parse_id_number,
     parse_phone,
     parse_plate,
@@ -97,7 +98,10 @@ def _clean(data, user, customer=None):
         id_type = ID_TYPE_OF_KIND[values["kind"]]  # so the number is checked on the first try
     values["id_type"] = id_type
     values["id_number"] = None
-    if form.raw("id_number"):
+    if customer is not None and customer.id_number and form.raw("id_number") == mask_id_number(
+            customer.id_number):
+        values["id_number"] = customer.id_number  # shown masked and left as it was
+    elif form.raw("id_number"):
         if id_type is None:
             form.error("id_type", N_("Choose the kind of ID document."))
         else:
@@ -107,28 +111,46 @@ def _clean(data, user, customer=None):
         values["birth_date"] = resident_id_birth_date(values["id_number"])
     values["phone"] = form.parsed("phone", parse_phone)
     plate = form.parsed("plate", parse_plate) if customer is None else None
-    _check_duplicates(form, values, plate, customer)
+    _check_duplicates(form, values, plate, customer, user)
     form.check()
     return values, plate
 
 
-def _check_duplicates(form, values, plate, customer):
+# What the form says of a duplicate: in the user's scope with a link to it; outside it without
+# naming the customer (another account manager's), pointing to who can tell.
+DUPLICATE_MESSAGES = {
+    "id_number": (N_("A customer with this ID number exists."),
+                  N_("A customer with this ID number exists (not one of yours); ask the branch "
+                     "manager.")),
+    "phone": (N_("A customer with this phone number exists."),
+              N_("A customer with this phone number exists (not one of yours); ask the branch "
+                 "manager.")),
+    "plate": (N_("A customer with this plate exists."),
+              N_("A customer with this plate exists (not one of yours); ask the branch "
+                 "manager.")),
+}
+
+
+def _check_duplicates(form, values, plate, customer, user):
     others = Customer.live()
     if customer is not None:
         others = others.where(Customer.id != customer.id)
+    found = {}
     if values["id_number"]:
-        found = others.where(Customer.id_number == values["id_number"]).first()
-        if found:
-            form.duplicate("id_number", N_("A customer with this ID number exists."), found)
+        found["id_number"] = others.where(Customer.id_number == values["id_number"]).first()
     if values["phone"]:
-        found = others.where(Customer.phone == values["phone"]).first()
-        if found:
-            form.duplicate("phone", N_("A customer with this phone number exists."), found)
+        found["phone"] = others.where(Customer.phone == values["phone"]).first()
     if plate:
-        found = (others.join(Vehicle, on=(Vehicle.customer == Customer.id))
-                 .where(Vehicle.plate == plate, ~Vehicle.deleted).first())
-        if found:
-            form.duplicate("plate", N_("A customer with this plate exists."), found)
+        found["plate"] = (others.join(Vehicle, on=(Vehicle.customer == Customer.id))
+                          .where(Vehicle.plate == plate, ~Vehicle.deleted).first())
+    for name, record in found.items():
+        if record is None:
+            continue
+        in_scope, out_of_scope = DUPLICATE_MESSAGES[name]
+        if Customer.visible_to(user).where(Customer.id == record.id).exists():
+            form.duplicate(name, in_scope, record)
+        else:
+            form.error(name, out_of_scope)
 
 
 def create_customer(data, user):

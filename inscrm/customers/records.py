@@ -18,7 +18,7 @@ from inscrm.models import (
     Vehicle,
     db,
 )
-from inscrm.validators import Invalid, check_period, parse_plate
+from inscrm.validators import Invalid, check_period, parse_plate, policy_period_problem
 
 MANUAL = "manual"  # the source of records entered by hand (imports use their own)
 BLOCKED = "blacklist"  # the error key of a new policy stopped by the blacklist guard
@@ -103,7 +103,9 @@ def save_policy(customer, data, policy=None, user=None, ip=""):
     }
     if values["end_date"] is None and "end_date" not in form.errors and values["start_date"]:
         values["end_date"] = year_of_cover(values["start_date"])
-    _period(form, values, "start_date", "end_date")
+    problem = policy_period_problem(values["start_date"], values["end_date"])
+    if problem is not None:
+        form.errors.setdefault(*problem)
     _unique(form, "policy_no", _others(Policy, policy).where(
         Policy.policy_no == values["policy_no"]), N_("This policy number is recorded already."))
     guarded = policy is None and not values["insurer"]

@@ -156,6 +156,9 @@ def _load(table, kind, source, summary, report, user, progress):
                 touched |= loader.write(records, summary)
             if progress is not None:
                 progress(table.progress(), summary)
+        if not summary.rows:
+            raise FileProblem(N_("%(file)s has a header row but no rows: there is nothing to "
+                                 "import."), file=summary.file)
         if writing:
             touched |= loader.finish(summary)
             AuditLog.record("import", user, target=f"file:{summary.file}", kind=kind,
@@ -205,8 +208,11 @@ def _parse(number, cells, columns, spec, seen, width):
     for check in upsert.ROW_CHECKS.get(spec.name, ()):
         problem = check(values)
         if problem is not None:
-            column, message = problem
-            problems.append(Problem(number, column, str(values.get(column, "")), message))
+            column, message = problem  # a msgid, or an Invalid with its figures
+            params = message.params if isinstance(message, Invalid) else {}
+            message = message.message if isinstance(message, Invalid) else message
+            problems.append(Problem(number, column, str(values.get(column, "")), message,
+                                    params))
     for key in spec.keys:
         if key in values:
             first = seen.setdefault(values[key], number)

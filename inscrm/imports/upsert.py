@@ -28,7 +28,7 @@ from inscrm.models import (
     Vehicle,
     now,
 )
-from inscrm.validators import Invalid, parse_id_number
+from inscrm.validators import Invalid, parse_id_number, policy_period_problem
 
 # --- row checks: a row on its own, before any look-up ----------------------------------------
 
@@ -49,10 +49,7 @@ def _check_id_number(values):
 
 
 def _check_period(values):
-    if "start_date" in values and "end_date" in values and values["end_date"] < values[
-            "start_date"]:
-        return "end_date", N_("The end date is before the start date.")
-    return None
+    return policy_period_problem(values.get("start_date"), values.get("end_date"))
 
 
 def _check_report_date(values):

@@ -69,6 +69,12 @@ def login_required(view):
     return wrapped
 
 
+def require_role(*roles):
+    """403 unless the logged-in user has one of the roles (admin may do everything)."""
+    if g.user.role not in roles and g.user.role != "admin":
+        abort(403)
+
+
 def roles_required(*roles):
     """Logged in, and one of the roles (admin may do everything)."""
 
@@ -76,8 +82,7 @@ def roles_required(*roles):
         @functools.wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
-            if g.user.role not in roles and g.user.role != "admin":
-                abort(403)
+            require_role(*roles)
             return view(*args, **kwargs)
 
         return wrapped

@@ -122,7 +122,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@login_required
+@roles_required(*users.CUSTOMER_WRITERS)
 def new():
     """Enter a customer; duplicates of ID number, phone or plate are pointed out, not saved."""
     form, errors, duplicates = dict(request.form), {}, {}
@@ -140,11 +140,13 @@ def new():
 
 
 @bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])
-@login_required
+@roles_required(*users.CUSTOMER_WRITERS)
 def edit(customer_id):
-    """Change a customer's details."""
+    """Change a customer's details. The form shows the ID number masked (whoever edits: the
+    full number is shown only by the audited reveal); it is kept unless a new one is typed."""
     customer = get_customer(customer_id)
     form, errors, duplicates = as_form(customer, CUSTOMER_FIELDS), {}, {}
+    form["id_number"] = mask_id_number(customer.id_number)
     if request.method == "POST":
         form = dict(request.form)
         try:

@@ -16,7 +16,8 @@ from inscrm.models import (
     Policy,
     Vehicle,
 )
-from inscrm.views import get_customer, get_object_or_404, login_required, render
+from inscrm.users import CLAIM_WRITERS, CUSTOMER_WRITERS
+from inscrm.views import get_customer, get_object_or_404, login_required, render, require_role
 from inscrm.views.customers import _to, as_form, render_section, translated
 from inscrm.work import contacts
 
@@ -33,6 +34,7 @@ KINDS = {
                 ("plate", "vin", "brand_model", "registered_on")),
 }
 ANY_KIND = "<any(policy, claim, vehicle):kind>"
+WRITERS = {"policy": CUSTOMER_WRITERS, "claim": CLAIM_WRITERS, "vehicle": CUSTOMER_WRITERS}
 
 
 def _blocked(kind, customer, record):
@@ -84,6 +86,7 @@ def _edit(kind, customer, record):
 @login_required
 def new(customer_id, kind):
     """Add a policy, claim or vehicle to a customer."""
+    require_role(*WRITERS[kind])
     return _edit(kind, get_customer(customer_id), None)
 
 
@@ -91,6 +94,7 @@ def new(customer_id, kind):
 @login_required
 def edit(kind, record_id):
     """Change a policy, claim or vehicle (of a customer the user may see)."""
+    require_role(*WRITERS[kind])
     model = KINDS[kind][0]
     record = get_object_or_404(model.live(), model.id == record_id)
     return _edit(kind, get_customer(record.customer_id), record)
@@ -100,6 +104,7 @@ def edit(kind, record_id):
 @login_required
 def log_contact(customer_id):
     """The quick "log a contact" form of the 360 page; answers with the timeline."""
+    require_role(*CUSTOMER_WRITERS)
     customer = get_customer(customer_id)
     try:
         contacts.save_contact(customer, request.form, g.user)
@@ -115,6 +120,7 @@ def log_contact(customer_id):
 @login_required
 def edit_activity(activity_id):
     """Correct a logged contact."""
+    require_role(*CUSTOMER_WRITERS)
     activity = get_object_or_404(Activity.live(), Activity.id == activity_id)
     customer = get_customer(activity.customer_id)
     form = as_form(activity, contacts.FIELDS)

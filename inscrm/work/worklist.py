@@ -24,9 +24,22 @@ MAX_BULK = 500  # tasks one bulk action changes
 # --- working a task -------------------------------------------------------------------------
 
 
+def in_scope(query, user):
+    """The tasks of `query` whose customer `user` still sees: a customer moved to another
+    account manager takes its tasks out of the old one's lists (tasks without a customer stay)."""
+    if Customer.scope_parts(user) == [None]:
+        return query
+    visible = Customer.visible_to(user).select(Customer.id)
+    return query.where(Task.customer.is_null() | Task.customer.in_(visible))
+
+
 def can_work(task, user):
-    """The assignee works a task; managers and admins work and reassign any."""
-    return user.role in ("manager", "admin") or task.assignee_id == user.id
+    """The assignee works a task of a customer they still see; managers and admins work and
+    reassign any."""
+    if user.role in ("manager", "admin"):
+        return True
+    return task.assignee_id == user.id and in_scope(
+        Task.select(Task.id).where(Task.id == task.id), user).exists()
 
 
 def complete(task, user):
@@ -77,7 +90,7 @@ def _workable(task_ids, user):
         raise Invalid(N_("Tick the tasks first."))
     query = Task.live().where(Task.id.in_(ids), Task.status == "open")
     if user.role not in ("manager", "admin"):
-        query = query.where(Task.assignee == user)
+        query = in_scope(query.where(Task.assignee == user), user)
     return query
 
 
@@ -129,11 +142,11 @@ def with_customer():
 
 
 def open_tasks(assignee=None, kind=None, segment=None):
-    """Open tasks, soonest due first, optionally of one assignee, one kind and one segment of
-    customer."""
+    """Open tasks, soonest due first, optionally of one assignee (those of customers the
+    assignee still sees), one kind and one segment of customer."""
     query = with_customer().where(Task.status == "open")
     if assignee is not None:
-        query = query.where(Task.assignee == assignee)
+        query = in_scope(query.where(Task.assignee == assignee), assignee)
     if kind:
         query = query.where(Task.kind == kind)
     if segment:
@@ -144,7 +157,7 @@ def open_tasks(assignee=None, kind=None, segment=None):
 def done_today(assignee, today):
     """The tasks of `assignee` marked done today (so a mistake can be undone), latest first."""
     start = dt.datetime.combine(today, dt.time())
-    return (with_customer()
+    return (in_scope(with_customer(), assignee)
             .where(Task.assignee == assignee, Task.status == "done", Task.done_at >= start)
             .order_by(Task.done_at.desc(), Task.id.desc())
             .limit(PAGE))

@@ -152,7 +152,13 @@ def policy_data(**overrides):
     ("premium", "-1"),
     ("premium", "1.234"),
     ("premium", "abc"),
+    ("premium", "1e400"),  # no amount overflows the decimal arithmetic into a 500
+    ("premium", "1" * 27),
+    ("premium", "Infinity"),
+    ("sum_insured", "9" * 40 + ".99"),
     ("start_date", "2025-02-30"),
+    ("start_date", "1399-01-01"),  # policy dates within what an insurer writes
+    ("end_date", "9999-12-31"),
     ("policy_no", ""),
 ])
 def test_bad_policies_are_refused(app, logged_in, field, value):
@@ -200,6 +206,10 @@ def test_claims_check_dates_and_money(app, logged_in):
     assert field_error(response.get_data(as_text=True), "report_date")
     response = post(logged_in, path, {**data, "report_date": "2025-03-02", "paid": "-5"})
     assert field_error(response.get_data(as_text=True), "paid")
+    for amount in ("1e400", "1" * 27):
+        response = post(logged_in, path, {**data, "report_date": "2025-03-02", "reserve": amount})
+        assert response.status_code == 400
+        assert field_error(response.get_data(as_text=True), "reserve")
     with app.app_context():
         assert Claim.select().count() == 0
     assert post(logged_in, path, {**data, "report_date": "2025-03-02"}).status_code == 303

@@ -78,8 +78,9 @@ def test_an_agent_may_check_too(client, app, people):
     with app.app_context():
         make_user("agent7", role="agent", password="agent-pass-7")
     login(client, "agent7", "agent-pass-7")
-    assert "王五" in client.get("/quote", query_string={"q": people["known"]}).get_data(
-        as_text=True)
+    body = client.get("/quote", query_string={"q": people["known"]}).get_data(as_text=True)
+    # known, its segment and the advice; another account manager's customer is not named
+    assert "其他客户经理的客户" in body and "王五" not in body and 'class="card advice' in body
 
 
 def test_inscrm_check_answers_known_unknown_and_blacklisted(runner, people):
