@@ -10,7 +10,7 @@ from inscrm.cli.base import fail_on_invalid, require_site, with_app
               help="How many customers to make (1 to 2,000,000).")
 @click.option("--seed", default=1, show_default=True, type=int,
               help="The same seed (and --today) gives the same data.")
-@click.option("--history-months", default=12, show_default=True, type=click.IntRange(0, 60),
+@click.option("--history-months", default=13, show_default=True, type=click.IntRange(0, 60),
               help="Months of segment history to build (one evaluation a month, then today).")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="The date the data is made as of, YYYY-MM-DD (default: today).")
@@ -18,9 +18,8 @@ from inscrm.cli.base import fail_on_invalid, require_site, with_app
 @fail_on_invalid
 def demo(app, customers, seed, history_months, today):
     """Fill a new site's empty database with realistic, deterministic demo data."""
-    import time
-
     import datetime as dt
+    import time
 
     from inscrm.demo import generate, history
 

@@ -186,7 +186,8 @@ def advise(people, entries, values=None):
     limit = rules.as_decimal(values, "quote_refer_loss_ratio")
     if primary.loss_ratio_12m is not None and primary.loss_ratio_12m > limit:
         reason = {"msg": N_("12-month loss ratio %(ratio)s above %(limit)s"),
-                  "params": {"ratio": loss_ratio(primary.loss_ratio_12m), "limit": loss_ratio(limit)}}
+                  "params": {"ratio": loss_ratio(primary.loss_ratio_12m),
+                             "limit": loss_ratio(limit)}}
         return {"action": "refer", "discount_max": None, "reasons": [reason]}
     setting = advice_for.get(primary.customer.segment) or {"action": "accept"}
     return _advice(setting, [{"msg": N_("as the settings advise for this segment"),

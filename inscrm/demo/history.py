@@ -1,7 +1,7 @@
 """A year of segment history for the demo: the real engine evaluated once a month.
 
 The demo's policies, claims and contacts reach years back, so evaluating them as of the end of
-each of the last twelve months, then as of today, gives the history a branch would have after a
+each of the last thirteen months, then as of today, gives the history a branch would have after a
 year of daily use: the Sankey, the flows, the funnel and the scorecards have data on the first run.
 """
 
@@ -9,7 +9,9 @@ import datetime as dt
 
 from inscrm.segments import engine
 
-MONTHS = 12
+# the month ends of the last thirteen months: the oldest lies over a year back, so the reports'
+# twelve-month and calendar-year periods start with every customer already in a segment
+MONTHS = 13
 
 
 def month_ends(today, months=MONTHS):

@@ -10,7 +10,6 @@ from peewee import JOIN
 from inscrm import users
 from inscrm.blacklist import workflow
 from inscrm.customers import quote, recent, search
-from inscrm.customers.figures import our_premium
 from inscrm.customers.edit import (
     ID_TYPE_OF_KIND,
     create_customer,
@@ -19,6 +18,7 @@ from inscrm.customers.edit import (
     townships,
     update_customer,
 )
+from inscrm.customers.figures import our_premium
 from inscrm.forms import Rejected
 from inscrm.models import (
     CREDITS,
