@@ -3,7 +3,7 @@ search box, the customers opened last, the last sync; the navigation marks where
 
 import datetime as dt
 
-from inscrm.models import Task
+from inscrm.models import PeerState, Site, Task
 from tests.conftest import browser_login
 from tests.helpers import login, make_customer, make_policy, make_user
 
@@ -93,3 +93,22 @@ def test_a_day_from_the_home_page_in_the_browser(app, page):
     assert "/customers?q=" in page.url
     assert page.get_by_role("link", name="丙续保").count() >= 1
     assert all(u.startswith("http://127.0.0.1") for u in page.requested_urls)  # all offline
+
+
+def test_a_joined_branch_shows_when_it_last_synced(client, app):
+    _desk(app)
+    login(client, "wang", "password-1")
+    assert 'id="home-synced"' not in client.get("/").get_data(as_text=True)  # standalone
+    with app.app_context():
+        Site.create(code="HQ", name="嘉兴中心支公司", is_hq=True)
+    assert "尚未与嘉兴中心支公司同步" in client.get("/").get_data(as_text=True)
+    with app.app_context():
+        PeerState.create(site="HQ", last_import_at=dt.datetime(2026, 5, 1, 9, 30),
+                         last_export_at=dt.datetime(2026, 5, 2, 16, 5))
+    synced = _section_p(client.get("/").get_data(as_text=True))
+    assert "上次与嘉兴中心支公司同步" in synced and "2026-05-02 16:05" in synced
+
+
+def _section_p(page):
+    start = page.index('id="home-synced"')
+    return page[start:page.index("</p>", start)]

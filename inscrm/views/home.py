@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from peewee import fn
 
 from inscrm.customers import recent
-from inscrm.models import SEGMENTS, Customer, Task, Township, User
+from inscrm.models import SEGMENTS, Customer, Site, Task, Township, User
 from inscrm.reports import kpi
 from inscrm.sync import registry
 from inscrm.views import login_required
@@ -57,12 +57,13 @@ def my_day(user, today):
 
 
 def last_synced():
-    """When this branch last exchanged a bundle with HQ (None: not joined, or never)."""
-    status = registry.branch_status()
-    if status is None:
+    """When this branch last exchanged a bundle with HQ (None: not joined to an HQ)."""
+    hq = Site.headquarters()
+    if hq is None or hq.is_self:
         return None
-    times = [t for t in (status["last_import_at"], status["last_export_at"]) if t]
-    return {"at": max(times) if times else None, "hq": status["hq"]}
+    state = registry.peer_state(hq.code)
+    times = [t for t in (state.last_import_at, state.last_export_at) if t] if state else []
+    return {"at": max(times) if times else None, "hq": hq}
 
 
 @bp.route("/")
