@@ -11,7 +11,8 @@ from inscrm.cli.base import fail_on_invalid, require_site, with_app
 @click.option("--seed", default=1, show_default=True, type=int,
               help="The same seed (and --today) gives the same data.")
 @click.option("--history-months", default=13, show_default=True, type=click.IntRange(0, 60),
-              help="Months of segment history to build (one evaluation a month, then today).")
+              help="Months of segment history to build (one evaluation a month, then today; "
+                   "0: none).")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="The date the data is made as of, YYYY-MM-DD (default: today).")
 @with_app
@@ -29,7 +30,8 @@ def demo(app, customers, seed, history_months, today):
     counts = generate(customers, seed, day)
     rows = ", ".join(f"{table} {count:,}" for table, count in counts.items() if count)
     click.echo(f"demo data made in {time.perf_counter() - started:.1f} s: {rows}")
-    started = time.perf_counter()
-    dates = history.build(day, history_months)
-    click.echo(f"segment history of {len(dates)} monthly evaluations made in "
-               f"{time.perf_counter() - started:.1f} s")
+    if history_months:  # 0: the data only, evaluated later (`inscrm classify`)
+        started = time.perf_counter()
+        dates = history.build(day, history_months)
+        click.echo(f"segment history of {len(dates)} monthly evaluations made in "
+                   f"{time.perf_counter() - started:.1f} s")

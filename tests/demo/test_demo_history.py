@@ -52,3 +52,12 @@ def test_the_cli_reports_the_history_it_built(tmp_path):
     with _app(tmp_path / "d").app_context():
         assert {c.changed_on for c in SegmentChange.select()} <= {
             dt.date(2026, 9, 30), dt.date(2026, 10, 31), TODAY}
+
+
+def test_no_history_months_makes_the_data_only(tmp_path):
+    run = Runner(tmp_path / "d")
+    run("init", "--site", "DEMO", "--site-name", "演示", "--admin-password", "demo-admin")
+    result = run("demo", "--customers", "30", "--history-months", "0")
+    assert result.exit_code == 0 and "segment history" not in result.output, result.output
+    with _app(tmp_path / "d").app_context():
+        assert SegmentChange.select().count() == 0
