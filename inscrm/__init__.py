@@ -190,6 +190,7 @@ def _register_template_helpers(app):
     app.jinja_env.filters["money"] = formatting.money
     app.jinja_env.filters["date"] = formatting.date
     app.jinja_env.filters["percent"] = formatting.percent
+    app.jinja_env.filters["loss_ratio"] = formatting.loss_ratio
 
     from flask_babel import get_locale, gettext
 
@@ -204,6 +205,10 @@ def _register_template_helpers(app):
     from inscrm.segments.engine import evaluated_on
 
     app.jinja_env.globals["segment_evaluated_on"] = evaluated_on
+
+    from inscrm.views import nav_here
+
+    app.jinja_env.globals["nav_here"] = nav_here
 
     @app.template_filter("reason")
     def reason_filter(reason):

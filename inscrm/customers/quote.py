@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from inscrm.blacklist import guard
-from inscrm.formatting import money, percent
+from inscrm.customers.figures import our_premium
+from inscrm.formatting import loss_ratio, money, percent
 from inscrm.i18n import N_
 from inscrm.labels import label
 from inscrm.models import (
@@ -122,7 +123,7 @@ def figures(customer, as_of):
     person.policies = ours.count()
     kept = ours.where(~Policy.cancelled)
     person.in_force = kept.where(Policy.end_date >= as_of).count()
-    person.premium = kept.select(money_sum(Policy.premium)).scalar()
+    person.premium = our_premium(customer, as_of)
     premium_12m = kept.where(Policy.end_date > year_ago).select(money_sum(Policy.premium)).scalar()
     claims = (
         Claim.live()
@@ -185,7 +186,8 @@ def advise(people, entries, values=None):
     limit = rules.as_decimal(values, "quote_refer_loss_ratio")
     if primary.loss_ratio_12m is not None and primary.loss_ratio_12m > limit:
         reason = {"msg": N_("12-month loss ratio %(ratio)s above %(limit)s"),
-                  "params": {"ratio": _pct(primary.loss_ratio_12m), "limit": _pct(limit)}}
+                  "params": {"ratio": loss_ratio(primary.loss_ratio_12m),
+                             "limit": loss_ratio(limit)}}
         return {"action": "refer", "discount_max": None, "reasons": [reason]}
     setting = advice_for.get(primary.customer.segment) or {"action": "accept"}
     return _advice(setting, [{"msg": N_("as the settings advise for this segment"),
@@ -197,11 +199,6 @@ def _advice(setting, reasons):
     return {"action": setting["action"],
             "discount_max": Decimal(str(discount)) if discount is not None else None,
             "reasons": reasons}
-
-
-def _pct(ratio):
-    """182.5%, 100.001%: enough places that a ratio just over its limit reads as over it."""
-    return f"{(ratio * 100).quantize(Decimal('0.001')).normalize():f}%"
 
 
 def check(text, user=None, as_of=None, ip=""):
@@ -245,8 +242,8 @@ def lines(result, translate):
             "(%(claims_12m)s claims)")) % {
             "policies": person.policies, "in_force": person.in_force,
             "premium": money(person.premium), "claims": person.claims,
-            "incurred": money(person.incurred), "ratio": percent(person.loss_ratio),
-            "ratio_12m": percent(person.loss_ratio_12m), "claims_12m": person.claims_12m})
+            "incurred": money(person.incurred), "ratio": loss_ratio(person.loss_ratio),
+            "ratio_12m": loss_ratio(person.loss_ratio_12m), "claims_12m": person.claims_12m})
     for entry in result.entries:
         out.append("  " + translate(N_("BLACKLIST: %(reason)s, reported %(date)s by %(unit)s"))
                    % {"reason": translate(label("blacklist_reason", entry.reason)),

@@ -9,7 +9,8 @@ driver in its own style. Two kinds of helpers:
   `one_of`, `greatest`, `bytewise`;
 - SQL text for the raw statements of the segment rules, the name index and the stamps:
   `now_ms`, `days_between`, `year_of`, `month_day_of`, `int_div`, `json_object`,
-  `json_text`, `money_text`, `fixed2_text`, `version_text`, `uuid7`, temporary tables.
+  `json_text`, `money_text`, `fixed1_text`, `version_text`, `uuid7`,
+  temporary tables.
 """
 
 import re
@@ -156,12 +157,12 @@ def money_text(cents):
     return f"printf('¥%,d.%02d', ({cents}) / 100, ({cents}) % 100)"
 
 
-def fixed2_text(hundredths):
-    """'12.34' from the integer 1234, as SQL text."""
+def fixed1_text(tenths):
+    """'12.3' from the integer 123, as SQL text."""
     if _pg():
-        return (f"(CAST(div({hundredths}, 100) AS TEXT) || '.' || "
-                f"lpad(CAST(mod({hundredths}, 100) AS TEXT), 2, '0'))")
-    return f"printf('%d.%02d', ({hundredths}) / 100, ({hundredths}) % 100)"
+        return (f"(CAST(div({tenths}, 10) AS TEXT) || '.' || "
+                f"CAST(mod({tenths}, 10) AS TEXT))")
+    return f"printf('%d.%d', ({tenths}) / 10, ({tenths}) % 10)"
 
 
 def version_text(ms, seq, site):

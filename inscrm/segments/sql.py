@@ -41,6 +41,7 @@ MSG = {
     "prospect_lapsed": N_("No policy in force; our latest policy started %(date)s"),
     "prospect_intent": N_("Interest or quote recorded on %(date)s"),
     "floating": N_("Never insured with us"),
+    "floating_upcoming": N_("No policy in force yet; our first policy starts %(date)s"),
 }
 
 _NOT_PAID = "('declined', 'withdrawn')"
@@ -59,9 +60,10 @@ def _money_sql(cents):
 
 
 def _percent_sql(part, whole):
-    """part/whole as a percentage rounded up to 0.01% (so '> 150%' never reads as 150%)."""
-    bp = dialect.int_div(f"({part}) * 10000 + ({whole}) - 1", f"({whole})")
-    return (f"CASE WHEN ({whole}) > 0 THEN replace({dialect.fixed2_text(bp)}, '.00', '') || '%' "
+    """part/whole as `inscrm.formatting.loss_ratio` prints it: one decimal, rounded up (so
+    '> 150%' never reads as 150%)."""
+    tenths = dialect.int_div(f"({part}) * 1000 + ({whole}) - 1", f"({whole})")
+    return (f"CASE WHEN ({whole}) > 0 THEN {dialect.fixed1_text(tenths)} || '%' "
             "ELSE '—' END")
 
 
@@ -204,6 +206,12 @@ def figure_queries(ids=None):
                     WHERE b.id_number <> '' AND b.customer_id IS DISTINCT FROM c.id
                       AND {active}{_only('c.id', ids)}) AS entries) AS first_entries
             WHERE nth = 1"""),
+        # a policy signed that starts after :d: the customer is not "never insured"
+        ("seg_next", f"""
+            SELECT customer_id AS cid, MIN(start_date) AS next_start
+            FROM policy
+            WHERE {_ours()} AND NOT cancelled AND start_date > :d{_only('customer_id', ids)}
+            GROUP BY customer_id"""),
         ("seg_act", f"""
             SELECT customer_id AS cid, MAX(date) AS intent_on
             FROM activity
@@ -269,6 +277,8 @@ def decision_sql(ids):
          _reason_sql("prospect_lapsed", date="p.latest_start")),
         ("prospect", "a.cid IS NOT NULL",
          _reason_sql("prospect_intent", date="a.intent_on")),
+        ("floating", "nx.cid IS NOT NULL",
+         _reason_sql("floating_upcoming", date="nx.next_start")),
     ]
     segment = " ".join(f"WHEN {cond} THEN '{seg}'" for seg, cond, _ in branches)
     reason = " ".join(f"WHEN {cond} THEN {why}" for _, cond, why in branches)
@@ -284,4 +294,5 @@ def decision_sql(ids):
         LEFT JOIN seg_chan ch ON ch.cid = c.id
         LEFT JOIN seg_bl bl ON bl.cid = c.id
         LEFT JOIN seg_act a ON a.cid = c.id
+        LEFT JOIN seg_next nx ON nx.cid = c.id
         WHERE NOT c.deleted{_only('c.id', ids)}"""

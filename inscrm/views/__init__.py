@@ -53,6 +53,15 @@ def current_path():
     return safe_path(request.full_path.rstrip("?"))
 
 
+def nav_here(links):
+    """The href of the navigation link the current page is under: the longest that is the
+    page's path or a folder above it ("/" only for itself)."""
+    path = request.path
+    under = [href for href, _words in links
+             if path == href or (href != "/" and path.startswith(href.rstrip("/") + "/"))]
+    return max(under, key=len, default=None)
+
+
 def client_ip():
     return request.remote_addr or ""
 

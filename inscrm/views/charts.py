@@ -6,6 +6,7 @@ hands it to the vendored ECharts; nothing is fetched from anywhere else.
 
 from flask_babel import gettext as _
 
+from inscrm.formatting import wan
 from inscrm.labels import label
 
 SEGMENT_COLOURS = {
@@ -22,6 +23,29 @@ def _percent(rate):
     return None if rate is None else round(float(rate) * 100, 1)
 
 
+def money_axis(name):
+    """The name of an axis of money, which the charts draw in 万元 (ten thousand yuan)."""
+    return f"{name} ({_('10,000 yuan')})"
+
+
+def is_empty(option):
+    """True when no series of the option has a value other than 0 or none: such a chart would
+    draw nothing (or, for a funnel, full bars), so the page says there is no data instead."""
+    for series in option.get("series", []):
+        values = series.get("links") if series.get("type") == "sankey" else series.get("data")
+        for value in values or []:
+            value = value.get("value") if isinstance(value, dict) else value
+            if value:
+                return False
+    return True
+
+
+def with_empty_marks(options):
+    """{chart id: option} with `empty` set on each option that has nothing to draw."""
+    return {chart_id: {**option, "empty": is_empty(option)}
+            for chart_id, option in options.items()}
+
+
 def segments_chart(rows):
     names = [_segment(r["segment"]) for r in rows]
     return {
@@ -30,13 +54,13 @@ def segments_chart(rows):
         "grid": {"left": 60, "right": 80, "top": 40, "bottom": 30},
         "xAxis": {"type": "category", "data": names},
         "yAxis": [{"type": "value", "name": _("Customers")},
-                  {"type": "value", "name": _("Annual premium")}],
+                  {"type": "value", "name": money_axis(_("Annual premium"))}],
         "series": [
             {"type": "bar", "name": _("Customers"),
              "data": [{"value": r["customers"],
                        "itemStyle": {"color": SEGMENT_COLOURS[r["segment"]]}} for r in rows]},
             {"type": "line", "name": _("Annual premium"), "yAxisIndex": 1,
-             "data": [float(r["premium"]) for r in rows]},
+             "data": [wan(r["premium"]) for r in rows]},
         ],
     }
 
@@ -131,11 +155,11 @@ def blacklist_chart(rows):
 
 def dashboard_charts(data):
     """{chart id: ECharts option} for every chart of the dashboard."""
-    return {
+    return with_empty_marks({
         "segments": segments_chart(data["segments"]),
         "flows": flows_chart(data["flows"]),
         "renewals": renewal_months_chart(data["renewal_months"]),
         "funnel": funnel_chart(data["funnel"]),
         "loss": loss_ratio_chart(data["loss_ratios"]),
         "blacklist": blacklist_chart(data["blacklist"]),
-    }
+    })

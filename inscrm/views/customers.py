@@ -3,13 +3,13 @@ the audited full ID number, and merging duplicates."""
 
 import datetime as dt
 
-from flask import Blueprint, abort, flash, g, redirect, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from peewee import JOIN
 
 from inscrm import users
 from inscrm.blacklist import workflow
-from inscrm.customers import quote, search
+from inscrm.customers import quote, recent, search
 from inscrm.customers.edit import (
     ID_TYPE_OF_KIND,
     create_customer,
@@ -18,6 +18,7 @@ from inscrm.customers.edit import (
     townships,
     update_customer,
 )
+from inscrm.customers.figures import our_premium
 from inscrm.forms import Rejected
 from inscrm.models import (
     CREDITS,
@@ -183,9 +184,10 @@ def _to(url):
 def show(customer_id):
     """The customer 360 page: header, then the sections htmx loads."""
     customer = get_customer(customer_id)
+    recent.opened(session, customer.id)
     return render("customers/show.html", "customers/_header.html", customer=customer,
                   can_see_full_id=users.can_see_full_id(g.user), sections=SECTIONS,
-                  back=_back(customer))
+                  back=_back(customer), our_premium=our_premium(customer, dt.date.today()))
 
 
 @bp.route("/<int:customer_id>/id-number", methods=["POST"])
@@ -207,9 +209,9 @@ def _policies(customer):
     policies = list(Policy.live().where(Policy.customer == customer)
                     .order_by(Policy.start_date.desc(), Policy.id.desc()))
     numbers = {p.id: p.policy_no for p in policies}
-    ours = [p for p in policies if p.is_ours and not p.cancelled]
-    return {"policies": policies, "numbers": numbers, "today": dt.date.today(),
-            "our_premium": sum((p.premium for p in ours), start=0)}
+    today = dt.date.today()
+    return {"policies": policies, "numbers": numbers, "today": today,
+            "our_premium": our_premium(customer, today)}
 
 
 def _claims(customer):

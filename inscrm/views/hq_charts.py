@@ -3,6 +3,7 @@ figures shaped for the dashboard's charts (the drill-down), words in the UI lang
 
 from flask_babel import gettext as _
 
+from inscrm.formatting import wan
 from inscrm.hq.comparison import NAMED_FLOWS
 from inscrm.labels import label
 from inscrm.models import SEGMENTS
@@ -31,10 +32,11 @@ def _grouped(branches, series, y_name="", stacked=False):
     }
 
 
-def _by_segment(branches, key):
+def _by_segment(branches, key, y_name="", scale=float):
     return _grouped(branches, [
         (_(label("segment", s)), charts.SEGMENT_COLOURS[s],
-         [float(b["segments"][s][key]) for b in branches]) for s in SEGMENTS], stacked=True)
+         [scale(b["segments"][s][key]) for b in branches]) for s in SEGMENTS], y_name,
+        stacked=True)
 
 
 def comparison_charts(data):
@@ -42,9 +44,10 @@ def comparison_charts(data):
     branches = data["branches"]
     rates = [(_("Renewal rate"), "renewal"), (_("Customer retention"), "retention"),
              (_("Conversion"), "conversion")]
-    return {
+    return charts.with_empty_marks({
         "customers": _by_segment(branches, "customers"),
-        "premium": _by_segment(branches, "premium"),
+        "premium": _by_segment(branches, "premium", charts.money_axis(_("Annual premium")),
+                               wan),
         "rates": _grouped(branches, [
             (name, None, [_percent(b[key]["rate"]) for b in branches])
             for name, key in rates], "%"),
@@ -58,15 +61,15 @@ def comparison_charts(data):
         "flows": _grouped(branches, [
             (_(label("flow", f)), FLOW_COLOURS[f], [b["flows"][f]["customers"] for b in branches])
             for f in NAMED_FLOWS], stacked=True),
-    }
+    })
 
 
 def branch_charts(branch):
     """The dashboard's charts over one branch's slice of the comparison."""
     segments = [{"segment": s, **branch["segments"][s]} for s in SEGMENTS]
     losses = [{"segment": s, **branch["loss_ratios"][s]} for s in SEGMENTS]
-    return {
+    return charts.with_empty_marks({
         "segments": charts.segments_chart(segments),
         "loss": charts.loss_ratio_chart(losses),
         "blacklist": charts.blacklist_chart(branch["blacklist"]["units"]),
-    }
+    })

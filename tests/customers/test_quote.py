@@ -105,7 +105,7 @@ def test_a_high_twelve_month_loss_ratio_refers_to_the_manager(ctx):
     result = quote.check(customer.id_number, as_of=AS_OF)
     assert result.people[0].loss_ratio_12m == Decimal("1.00001")  # exact, not rounded
     assert result.advice["action"] == "refer"
-    assert result.advice["reasons"][0]["params"] == {"ratio": "100.001%", "limit": "100%"}
+    assert result.advice["reasons"][0]["params"] == {"ratio": "100.1%", "limit": "100.0%"}
     rules.save({"quote_refer_loss_ratio": "1.50"})
     assert quote.check(customer.id_number, as_of=AS_OF).advice["action"] == "accept"
 

@@ -43,8 +43,14 @@ def test_dashboard_full_page_and_fragment_with_charts_and_tables(client, app):
     assert "echarts-5.6.0.min.js" in page and "charts.js" in page and "<html" in page
     charts = re.findall(r'<script type="application/json" data-chart-for="chart-(\w+)">(.*?)'
                         r"</script>", page, re.S)
-    assert [name for name, _ in charts] == ["segments", "flows", "renewals", "funnel", "loss",
+    # no claims: the loss ratio chart says there is no data instead of drawing empty bars
+    assert [name for name, _ in charts] == ["segments", "flows", "renewals", "funnel",
                                            "blacklist"]
+    loss = page[page.index('id="chart-loss"'):]
+    assert loss.index("暂无数据") < loss.index("</div>")
+    segments = json.loads(dict(charts)["segments"].replace("&#34;", '"'))
+    assert segments["yAxis"][1]["name"] == "年保费 (万元)"
+    assert sum(segments["series"][1]["data"]) == 0.38  # ¥3,000 + ¥800 in 万元
     sankey = json.loads(dict(charts)["flows"].replace("&#34;", '"'))
     assert sankey["series"][0]["type"] == "sankey"
     assert "业务挖掘" in sankey["series"][0]["links"][0]["edgeLabel"]["formatter"]
@@ -134,3 +140,15 @@ def test_renewal_list_next_rows_by_keyset(client, app):
     text = rows.get_data(as_text=True)
     assert "未续客户" in text and "续了的客户" not in text and "<html" not in text
     assert client.get("/reports/renewals?after_end=x&after_id=1").status_code == 400
+
+
+def test_an_empty_dashboard_says_so_instead_of_drawing_full_bars(client, app):
+    with app.app_context():
+        make_user("boss", role="manager", password="password-1")
+    login(client, "boss", "password-1")
+    page = client.get("/reports/?period=12m").get_data(as_text=True)
+    drawn = re.findall(r'data-chart-for="chart-(\w+)"', page)
+    assert "funnel" not in drawn and "flows" not in drawn and "segments" not in drawn
+    for chart_id in ("segments", "flows", "funnel", "loss"):
+        box = page[page.index(f'id="chart-{chart_id}"'):]
+        assert box.index("暂无数据") < box.index("</div>"), chart_id

@@ -115,7 +115,8 @@ def test_cumulative_loss_ratio_threshold(ctx, incurred, expected):
     make_policy(customer, start=dt.date(2020, 1, 1), days=364, premium="2000.00", cancelled=True)
     make_claim(policies[-1], loss_date=D - dt.timedelta(days=10), paid="1000.00",
                reserve=str(float(incurred) - 1000))
-    expect(customer, expected, "quality", "Insured 3 years (≥ 3), cumulative loss ratio 30% ≤ 30%")
+    expect(customer, expected, "quality",
+           "Insured 3 years (≥ 3), cumulative loss ratio 30.0% ≤ 30%")
 
 
 def test_no_premium_is_never_quality_by_loss_ratio(ctx):
@@ -138,7 +139,7 @@ def test_claims_in_twelve_months_and_loss_ratio(ctx, claims, total, expected):
     for i, amount in enumerate(amounts):
         make_claim(policy, loss_date=dt.date(2025, 2, 1 + i), paid=f"{amount:.2f}")
     expect(customer, expected, "blacklist",
-           "3 claims in the last 12 months, loss ratio 150.01% > 150%")
+           "3 claims in the last 12 months, loss ratio 150.1% > 150%")
 
 
 def test_declined_and_withdrawn_claims_count_nothing(ctx):
