@@ -1,15 +1,18 @@
 """Users, passwords, login throttling and what each role may do. No Flask here."""
 
 import datetime as dt
+import logging
 import re
 
 from peewee import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from inscrm.db import transactions
 from inscrm.i18n import N_
 from inscrm.models import ROLES, AuditLog, User, db, now
 from inscrm.validators import Invalid
 
+log = logging.getLogger(__name__)
 MAX_FAILURES = 5  # consecutive failed logins before the account is locked for a while
 LOCK_MINUTES = 15
 MIN_PASSWORD = 8
@@ -85,15 +88,21 @@ def authenticate(username, password, ip=""):
                 user.save()
             AuditLog.record("login_failed", user, ip=ip, username=(username or "")[:64])
             refusal = LoginRefused(N_("Wrong user name or password."))
-        else:
-            user.failed_logins = 0
-            user.locked_until = None
-            user.last_login_at = moment
-            user.save()
-            AuditLog.record("login", user, ip=ip)
     if refusal is not None:
         raise refusal
+    # A busy database (an import holding the write lock) must not fail a login: its time stamp
+    # and audit entry are written when the lock comes within a moment, else skipped and logged.
+    if not transactions.if_free(lambda: _record_login(user, moment, ip)):
+        log.warning("login of %s not recorded: the database was busy", user.username)
     return user
+
+
+def _record_login(user, moment, ip):
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = moment
+    user.save()
+    AuditLog.record("login", user, ip=ip)
 
 
 def can_see_full_id(user):

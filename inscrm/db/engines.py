@@ -23,7 +23,7 @@ SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "foreign_keys": 1,
     "synchronous": 1,  # NORMAL: safe with WAL, much faster than FULL
-    "busy_timeout": 10_000,
+    "busy_timeout": 5_000,  # a web write waits this long for the lock, then answers "busy"
     "cache_size": -64_000,  # 64 MB
     "temp_store": 2,  # memory
 }
@@ -68,6 +68,23 @@ def redacted(url):
 def is_postgres(database=None):
     """Whether the models are bound to (or `database` is) PostgreSQL."""
     return isinstance(database if database is not None else db.obj, PostgresqlDatabase)
+
+
+def set_lock_wait(milliseconds):
+    """How long this connection's next statements wait for a lock before failing "busy"
+    (SQLite: the file's write lock; PostgreSQL: row locks, inside the current transaction only;
+    None there: wait as long as it takes)."""
+    if is_postgres():
+        db.execute_sql(lock_wait_statement(milliseconds))
+    else:
+        wait = SQLITE_PRAGMAS["busy_timeout"] if milliseconds is None else int(milliseconds)
+        db.execute_sql(f"PRAGMA busy_timeout = {wait}")
+
+
+def lock_wait_statement(milliseconds):
+    """PostgreSQL: the statement that sets the current transaction's lock wait."""
+    value = "0" if milliseconds is None else f"{int(milliseconds)}ms"
+    return f"SET LOCAL lock_timeout = '{value}'"
 
 
 def is_sqlite(database=None):
