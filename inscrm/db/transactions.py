@@ -66,6 +66,10 @@ def is_busy(exc):
 def job_writing(wait=JOB_WAIT):
     """`writing()` for a long job: it waits for the lock up to `wait` seconds, however busy the
     office is (each try waits the busy timeout), then holds it until the block ends."""
+    if engines.is_postgres() and db.transaction_depth() == 0:
+        with _atomic_from(engines.lock_wait_statement(wait * 1000), CLOCK_LOCK) as transaction:
+            yield transaction
+        return
     deadline = time.monotonic() + wait
     while True:
         transaction = writing()
