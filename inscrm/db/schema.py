@@ -110,7 +110,7 @@ def ensure_schema(backup=None):
         )
     if version is not None and version < LATEST and backup is not None:
         backup("migration")
-    with transactions.job_writing():  # at start-up, while an import runs: wait, do not fail
+    with transactions.schema_writing():  # at start-up, while an import runs: wait, do not fail
         if version is None:
             db.create_tables(MODELS)
             Meta.set_value("schema_version", LATEST)

@@ -89,6 +89,13 @@ def job_writing(wait=JOB_WAIT):
         transaction.__exit__(None, None, None)
 
 
+def schema_writing():
+    """The transaction that creates or upgrades the schema at start-up: it waits its turn like a
+    job (SQLite); PostgreSQL's DDL takes its own table locks, and its clock row may not exist
+    yet."""
+    return db.atomic() if engines.is_postgres() else job_writing()
+
+
 def if_free(write, wait_ms=BRIEF_WAIT):
     """Run `write()` in a write transaction if the lock comes within `wait_ms`; True when it
     ran, False when the database was busy (nothing written)."""
