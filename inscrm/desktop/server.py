@@ -81,7 +81,13 @@ class Server:
         def later():
             time.sleep(delay)
             # Closing sockets is done by the server's own loop thread, woken by its trigger.
-            self.waitress.trigger.pull_trigger(self._close_all)
+            # The loop runs the trigger's thunks under its lock, and our thunk closes the
+            # trigger: hold the lock until the wake-up is written, or a wake-up from a worker
+            # thread could run the thunk first and leave this write to a closed pipe.
+            trigger = self.waitress.trigger
+            with trigger.lock:
+                trigger.thunks.append(self._close_all)
+                trigger.pull_trigger()
 
         threading.Thread(target=later, name="stop-server", daemon=True).start()
 
