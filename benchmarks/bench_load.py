@@ -40,6 +40,7 @@ from inscrm.desktop.server import Server  # noqa: E402
 from inscrm.imports.load import import_file  # noqa: E402
 from inscrm.models import Customer, Task, db  # noqa: E402
 from inscrm.segments import engine  # noqa: E402
+from inscrm.work import tasks  # noqa: E402
 
 PASSWORD = "bench-pass-1"
 TOKEN = re.compile(r'name="csrf-token" content="([^"]+)"')
@@ -98,6 +99,8 @@ def build(folder, customers, policies):
         started = time.perf_counter()
         generate_demo(customers, seed=1)
         print(f"demo branch: {customers:,} customers in {time.perf_counter() - started:.1f} s")
+        engine.classify_all()
+        tasks.generate_once_a_day()  # the renewal and follow-up tasks people reschedule
         customer_ids = [c for (c,) in Customer.select(Customer.id).tuples()]
         task_ids = [t for (t,) in Task.select(Task.id).where(Task.status == "open").tuples()]
     extract = generate_extract(folder, policies)
