@@ -3,13 +3,15 @@
 A session ends when its row goes: at logout, when the password changes (the session that
 changed it stays), when the account is deactivated, after an idle spell, and at the end of its
 lifetime whatever the activity. A request reads its row; it writes only when the row's last-seen
-time is a minute old, so a busy office does not write on every click. No Flask here.
+time is a minute old, so a busy office does not write on every click, and never waits for the
+write lock to do so. No Flask here.
 """
 
 import datetime as dt
 import hashlib
 import secrets
 
+from inscrm.db import transactions
 from inscrm.models import LoginSession, User, db, now
 
 TOUCH_EVERY = dt.timedelta(minutes=1)
@@ -40,11 +42,15 @@ def resolve(token, idle, lifetime, moment=None):
     if row is None:
         return None
     user = User.local().where(User.id == row.user_id, User.active).first()
+    # Reading a page never waits for the write lock (an import may hold it): these writes are
+    # made when the lock is free, else left to a later request or to the next login's prune.
     if user is None or row.seen_at + idle <= moment or row.created_at + lifetime <= moment:
-        LoginSession.delete().where(LoginSession.key == row.key).execute()
+        transactions.if_free(
+            LoginSession.delete().where(LoginSession.key == row.key).execute)
         return None
     if moment - row.seen_at >= TOUCH_EVERY:
-        LoginSession.update(seen_at=moment).where(LoginSession.key == row.key).execute()
+        transactions.if_free(
+            LoginSession.update(seen_at=moment).where(LoginSession.key == row.key).execute)
     return user
 
 

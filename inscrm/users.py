@@ -1,6 +1,7 @@
 """Users, passwords, login throttling and what each role may do. No Flask here."""
 
 import functools
+import logging
 import re
 import secrets
 
@@ -9,10 +10,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from inscrm import sessions, throttle
 from inscrm.common_passwords import COMMON
+from inscrm.db import transactions
 from inscrm.i18n import N_
 from inscrm.models import ROLES, AuditLog, User, db, now
 from inscrm.validators import Invalid
 
+log = logging.getLogger(__name__)
 MIN_PASSWORD = 8
 
 # who may see what
@@ -106,17 +109,23 @@ def authenticate(username, password, ip=""):
         raise LoginThrottled(seconds)
     # an unknown name is checked against a dummy hash: the same work, the same answer
     matches = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
-    with db.atomic():
-        if user is None or not user.active or not matches:
+    if user is None or not user.active or not matches:
+        with db.atomic():  # the count and the audit entry are committed before the refusal
             throttle.failed(attempt, moment)
             AuditLog.record("login_failed", user, ip=ip, username=name[:64])
-        else:
-            throttle.forget(attempt)
-            user.last_login_at = moment
-            user.save()
-            AuditLog.record("login", user, ip=ip)
-            return user
-    raise LoginRefused(N_("Wrong user name or password."))
+        raise LoginRefused(N_("Wrong user name or password."))
+    # A busy database (an import holding the write lock) must not fail a login: its time stamp
+    # and audit entry are written when the lock comes within a moment, else skipped and logged.
+    if not transactions.if_free(lambda: _record_login(user, attempt, moment, ip)):
+        log.warning("login of %s not recorded: the database was busy", user.username)
+    return user
+
+
+def _record_login(user, attempt, moment, ip):
+    throttle.forget(attempt)
+    user.last_login_at = moment
+    user.save()
+    AuditLog.record("login", user, ip=ip)
 
 
 def can_see_full_id(user):

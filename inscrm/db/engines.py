@@ -19,11 +19,12 @@ from inscrm.models import NameGram, db
 
 ENV_VAR = "INSCRM_DATABASE_URL"
 SCHEMES = ("postgresql", "postgres")
+LOCK_WAIT_MS = 5_000  # a web write waits this long for a lock, then answers "busy, try again"
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "foreign_keys": 1,
     "synchronous": 1,  # NORMAL: safe with WAL, much faster than FULL
-    "busy_timeout": 10_000,
+    "busy_timeout": LOCK_WAIT_MS,
     "cache_size": -64_000,  # 64 MB
     "temp_store": 2,  # memory
 }
@@ -70,6 +71,23 @@ def is_postgres(database=None):
     return isinstance(database if database is not None else db.obj, PostgresqlDatabase)
 
 
+def set_lock_wait(milliseconds):
+    """How long this connection's next statements wait for a lock before failing "busy"
+    (SQLite: the file's write lock; PostgreSQL: row locks, inside the current transaction only;
+    None there: wait as long as it takes)."""
+    if is_postgres():
+        db.execute_sql(lock_wait_statement(milliseconds))
+    else:
+        wait = LOCK_WAIT_MS if milliseconds is None else int(milliseconds)
+        db.execute_sql(f"PRAGMA busy_timeout = {wait}")
+
+
+def lock_wait_statement(milliseconds):
+    """PostgreSQL: the statement that sets the current transaction's lock wait."""
+    value = "0" if milliseconds is None else f"{int(milliseconds)}ms"
+    return f"SET LOCAL lock_timeout = '{value}'"
+
+
 def is_sqlite(database=None):
     return isinstance(database if database is not None else db.obj, SqliteDatabase)
 
@@ -85,7 +103,10 @@ def postgres_database(url):
     url = urlunsplit(parts._replace(scheme="postgresql"))
     # No server-side prepared statements: a plan cached while a bulk load's table was small
     # (a sequential scan) would be kept for every later statement of the load.
-    return PostgresqlDatabase(url, prefer_psycopg3=True, prepare_threshold=None)
+    # Row locks are waited for as long as SQLite's busy timeout; jobs wait longer
+    # (`inscrm.db.transactions.job_writing`).
+    return PostgresqlDatabase(url, prefer_psycopg3=True, prepare_threshold=None,
+                              options=f"-c lock_timeout={LOCK_WAIT_MS}")
 
 
 def sqlite_database(path):

@@ -12,7 +12,7 @@ a worker that finds it at another version refuses to start (`check_schema`).
 from peewee import CharField, TextField
 from playhouse.migrate import SchemaMigrator, migrate
 
-from inscrm.db import dialect, engines, names, stamps
+from inscrm.db import dialect, engines, names, stamps, transactions
 from inscrm.models import MODELS, LoginSession, LoginThrottle, Meta, NetworkFlag, RuleDraft, db
 
 
@@ -117,7 +117,7 @@ def ensure_schema(backup=None):
         )
     if version is not None and version < LATEST and backup is not None:
         backup("migration")
-    with db.atomic():
+    with transactions.schema_writing():  # at start-up, while an import runs: wait, do not fail
         if version is None:
             db.create_tables(MODELS)
             Meta.set_value("schema_version", LATEST)

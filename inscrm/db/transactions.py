@@ -6,21 +6,35 @@ waits its turn (the busy timeout) before doing anything. PostgreSQL locks rows, 
 there the transaction locks the site's clock row first, which every write of a synced row takes
 for its change sequence anyway (`inscrm.db.stamps`), so writers queue in one order instead of
 deadlocking on each other's rows, and sequence numbers commit in the order they were taken.
+
+Long jobs (an import, a full classification, a sync bundle) take the lock with `job_writing`,
+which keeps waiting while people's short writes come and go instead of failing after the busy
+timeout; they prepare their work before and hold the lock only for the writes. A write that
+must never fail what it belongs to (a login's time stamp) goes through `if_free`: done when the
+lock comes within a moment, skipped when it does not.
 """
 
 import contextlib
+import logging
+import time
 
 from peewee import OperationalError
 
 from inscrm.db import engines
 from inscrm.models import db
 
+log = logging.getLogger(__name__)
+JOB_WAIT = 30 * 60  # seconds a job waits for the write lock before it gives up
+CLOCK_LOCK = "SELECT seq FROM sync_clock FOR UPDATE"  # PostgreSQL: writers queue on this row
+BRIEF_WAIT = 300  # milliseconds an optional write waits
+
 
 @contextlib.contextmanager
-def _atomic_from(statement):
-    """A transaction whose first statement is `statement`."""
+def _atomic_from(*statements):
+    """A transaction whose first statements are `statements`."""
     with db.atomic() as transaction:
-        db.execute_sql(statement)
+        for statement in statements:
+            db.execute_sql(statement)
         yield transaction
 
 
@@ -29,7 +43,7 @@ def writing():
     if db.transaction_depth() > 0:
         return db.atomic()
     if engines.is_postgres():
-        return _atomic_from("SELECT seq FROM sync_clock FOR UPDATE")
+        return _atomic_from(CLOCK_LOCK)
     return db.atomic("IMMEDIATE")
 
 
@@ -44,4 +58,61 @@ def reading():
 def is_busy(exc):
     """Whether an error means another writer held the database past the busy timeout."""
     text = str(exc).lower()
-    return isinstance(exc, OperationalError) and ("locked" in text or "busy" in text)
+    return isinstance(exc, OperationalError) and any(
+        word in text for word in ("locked", "busy", "lock timeout"))
+
+
+@contextlib.contextmanager
+def job_writing(wait=JOB_WAIT):
+    """`writing()` for a long job: it waits for the lock up to `wait` seconds, however busy the
+    office is (each try waits the busy timeout), then holds it until the block ends."""
+    if engines.is_postgres() and db.transaction_depth() == 0:
+        with _atomic_from(engines.lock_wait_statement(wait * 1000), CLOCK_LOCK) as transaction:
+            yield transaction
+        return
+    deadline = time.monotonic() + wait
+    while True:
+        transaction = writing()
+        try:
+            transaction.__enter__()
+            break
+        except OperationalError as exc:
+            if not is_busy(exc) or time.monotonic() >= deadline:
+                raise
+            log.info("the database is busy; waiting for the write lock")
+    try:
+        yield transaction
+    except BaseException as exc:
+        if not transaction.__exit__(type(exc), exc, exc.__traceback__):
+            raise
+    else:
+        transaction.__exit__(None, None, None)
+
+
+def schema_writing():
+    """The transaction that creates or upgrades the schema at start-up: it waits its turn like a
+    job (SQLite); PostgreSQL's DDL takes its own table locks, and its clock row may not exist
+    yet."""
+    return db.atomic() if engines.is_postgres() else job_writing()
+
+
+def if_free(write, wait_ms=BRIEF_WAIT):
+    """Run `write()` in a write transaction if the lock comes within `wait_ms`; True when it
+    ran, False when the database was busy (nothing written)."""
+    try:
+        if engines.is_postgres():
+            with _atomic_from(engines.lock_wait_statement(wait_ms), CLOCK_LOCK):
+                write()
+            return True
+        engines.set_lock_wait(wait_ms)
+        try:
+            with writing():
+                write()
+        finally:
+            engines.set_lock_wait(None)
+        return True
+    except OperationalError as exc:
+        if not is_busy(exc):
+            raise
+        log.info("the database is busy; an optional write was skipped")
+        return False

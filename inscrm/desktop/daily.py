@@ -46,6 +46,7 @@ def _day_work():
     tasks. At HQ, which holds the branches' rows and changes none of them: the network flags,
     again whenever bundles arrived, then this year's branch comparison."""
     from inscrm.hq import comparison, flags
+    from inscrm.imports import load
     from inscrm.models import Site
     from inscrm.segments import engine
     from inscrm.sites import is_initialised
@@ -54,6 +55,7 @@ def _day_work():
     if not is_initialised():
         return
     steps = [
+        ("segments an import left pending", load.reevaluate_pending),
         ("classification", lambda: engine.classify_all() if engine.due_for_full_run()
          else None),
         ("rule tasks", lambda: tasks.generate_once_a_day() or tasks.refresh()),

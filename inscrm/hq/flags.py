@@ -210,7 +210,7 @@ def recompute(as_of=None):
     newest = SyncLedger.select(fn.MAX(SyncLedger.id)).scalar() or 0
     counts = {"flagged": len({number for _, number in wanted}), "added": 0, "changed": 0,
               "removed": 0}
-    with transactions.writing():
+    with transactions.job_writing():
         me = Site.current().code
         stored = {(f.addressee, f.id_number): f
                   for f in NetworkFlag.select().where(NetworkFlag.origin == me)}

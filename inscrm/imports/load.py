@@ -1,6 +1,10 @@
 """Importing one file of the standard template: read, validate, upsert — all or nothing.
 
-One transaction per file, after a backup. Rows are read as a stream and handled in chunks: each
+One transaction per file, after a backup, holding the write lock from its start (it waits its
+turn while the office works); the cells of every row are checked before, so a file that will be
+refused never takes the lock. The customers it changed are marked in the same transaction and
+their segments evaluated again right after (or at the next start or import, if the process ended
+in between). Rows are read as a stream and handled in chunks: each
 chunk is parsed, its references are looked up with one query per kind of reference, and its rows
 are inserted or updated in bulk. A file with any invalid row imports nothing (unless
 `skip_invalid`), and every bad row is written to a report file beside the input.
@@ -9,17 +13,19 @@ are inserted or updated in bulk. A file with any invalid row imports nothing (un
 import csv
 import datetime as dt
 import itertools
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from inscrm.cells import csv_row
+from inscrm.db import transactions
 from inscrm.db.backup import backup
 from inscrm.i18n import N_
 from inscrm.imports import upsert
 from inscrm.imports.problems import Problem
 from inscrm.imports.readers import FileProblem, open_table
 from inscrm.imports.template import KINDS, detect_kind, map_headers
-from inscrm.models import AuditLog, db
+from inscrm.models import AuditLog, Meta, db
 from inscrm.validators import Invalid, parse_date
 
 CHUNK = 2000
@@ -61,17 +67,44 @@ class Summary:
 
 
 FULL_RUN_ABOVE = 5000  # customers: beyond this one set-based run over everyone costs less
+PENDING = "segments_pending"  # Meta: customers an import changed and segments not yet redone
+EVERYONE = "all"
 
 
-def after_import(customer_ids):
-    """Evaluate again the segments of the customers an import changed."""
+def mark_pending(customer_ids):
+    """Note, inside the import's own transaction, whose segments must be evaluated again, so
+    that a process that dies before doing it leaves the work for the next run."""
+    ids = set(customer_ids)
+    if not ids:
+        return
+    old = Meta.get_value(PENDING)
+    if old == EVERYONE or len(ids) > FULL_RUN_ABOVE:
+        value = EVERYONE
+    else:
+        ids |= set(json.loads(old)) if old else set()
+        value = EVERYONE if len(ids) > FULL_RUN_ABOVE else json.dumps(sorted(ids))
+    Meta.set_value(PENDING, value)
+
+
+def reevaluate_pending():
+    """Evaluate again the segments that imports left pending (after the import itself, and at
+    the next start or import if the process died in between); returns how many customers were
+    evaluated (None: everyone), or 0 when nothing was pending."""
     from inscrm.segments import engine
 
-    ids = set(customer_ids)
-    if len(ids) > FULL_RUN_ABOVE:
-        engine.classify_all(dt.date.today())
-    elif ids:
-        engine.reclassify(*ids)
+    value = Meta.get_value(PENDING)
+    if value is None:
+        return 0
+    with transactions.job_writing():
+        value = Meta.get_value(PENDING)  # as it is now that the lock is held
+        if value is None:
+            return 0
+        if value == EVERYONE:
+            engine.classify(dt.date.today())
+        else:
+            engine.reclassify(*json.loads(value))
+        Meta.delete().where(Meta.key == PENDING).execute()
+    return None if value == EVERYONE else len(json.loads(value))
 
 
 def import_file(path, backups_dir, kind=None, source="core", skip_invalid=False, user=None,
@@ -85,6 +118,7 @@ def import_file(path, backups_dir, kind=None, source="core", skip_invalid=False,
     source = (source or "core").strip()
     if not source or len(source) > 32:
         raise Invalid(N_("A source name has 1 to 32 characters."))
+    reevaluate_pending()  # left by an import whose process ended before doing it
     table = open_table(path)
     try:
         kind = _kind(table, kind, name)
@@ -92,13 +126,13 @@ def import_file(path, backups_dir, kind=None, source="core", skip_invalid=False,
                           allow_blacklisted=allow_blacklisted)
         summary.backup = str(backup(db.database, backups_dir, "import"))
         with Report(path, table.headers, skip_invalid) as report:
-            touched = _load(table, kind, source, summary, report, user, progress)
+            _load(table, kind, source, summary, report, user, progress)
             summary.report = report.finish()
             summary.unlisted = report.unlisted
     finally:
         table.close()
     if summary.imported:
-        after_import(touched)
+        reevaluate_pending()
     return summary
 
 
@@ -131,11 +165,13 @@ def _load(table, kind, source, summary, report, user, progress):
     summary.blocked = loader.blocked
     if kind == "policies" and "renewal_of" in mapping.values():
         loader.file_keys = _policy_numbers(table.path, mapping)
-    seen = {}
     width = len(table.headers)
     touched = set()
-    writing = True
-    with db.atomic() as transaction:
+    # Cell checks first, outside the write lock: a file that will be refused never takes it.
+    writing = summary.skip_invalid or _cells_valid(table, columns, spec, width, progress, summary)
+    table = open_table(table.path)
+    seen = {}
+    with (transactions.job_writing() if writing else db.atomic()) as transaction:
         rows = table.rows()
         while chunk := list(itertools.islice(rows, CHUNK)):
             summary.rows += len(chunk)
@@ -155,12 +191,13 @@ def _load(table, kind, source, summary, report, user, progress):
             if writing:
                 touched |= loader.write(records, summary)
             if progress is not None:
-                progress(table.progress(), summary)
+                progress(CHECKED + (1 - CHECKED) * table.progress(), summary)
         if not summary.rows:
             raise FileProblem(N_("%(file)s has a header row but no rows: there is nothing to "
                                  "import."), file=summary.file)
         if writing:
             touched |= loader.finish(summary)
+            mark_pending(touched)
             AuditLog.record("import", user, target=f"file:{summary.file}", kind=kind,
                             source=source, inserted=summary.inserted, updated=summary.updated,
                             matched=summary.matched, existing=summary.existing,
@@ -169,7 +206,27 @@ def _load(table, kind, source, summary, report, user, progress):
         else:
             transaction.rollback()
             _zero(summary)
-    return touched
+    table.close()
+
+
+CHECKED = 0.2  # of the progress bar: the cell checks before the writes
+
+
+def _cells_valid(table, columns, spec, width, progress, summary):
+    """Whether every row's cells parse (the checks that need no database), reading the whole
+    file once; the rows are read and checked again, with their references, under the lock."""
+    seen = {}
+    rows = table.rows()
+    try:
+        while chunk := list(itertools.islice(rows, CHUNK)):
+            for number, cells in chunk:
+                if _parse(number, cells, columns, spec, seen, width)[1]:
+                    return False
+            if progress is not None:
+                progress(CHECKED * table.progress(), summary)
+    finally:
+        table.close()
+    return True
 
 
 def _zero(summary):

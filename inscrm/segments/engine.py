@@ -17,7 +17,7 @@ import time
 
 from peewee import Table, fn
 
-from inscrm.db import dialect, stamps
+from inscrm.db import dialect, stamps, transactions
 from inscrm.models import SEGMENTS, Customer, Meta, db
 from inscrm.segments import rules
 from inscrm.segments.sql import decision_sql, figure_queries, parameters
@@ -92,7 +92,9 @@ def drop_evaluation():
 def classify(as_of=None, customer_ids=None):
     """Evaluate the customers (all, or those ids) as of a date; returns the number changed."""
     as_of = as_of or dt.date.today()
-    with db.atomic():
+    # a full run is a job: it waits its turn for the write lock; a few customers are a moment
+    lock = transactions.job_writing() if customer_ids is None else transactions.writing()
+    with lock:
         params = evaluate(as_of, customer_ids=customer_ids)
         db.execute_sql("""
             CREATE TEMP TABLE seg_diff AS

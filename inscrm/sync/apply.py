@@ -18,7 +18,7 @@ from peewee import EXCLUDED, ForeignKeyField, IntegrityError, chunked
 from inscrm.db import bulk, stamps
 from inscrm.db.dialect import bytewise, one_of
 from inscrm.db.schema import LATEST
-from inscrm.db.transactions import writing
+from inscrm.db.transactions import job_writing
 from inscrm.i18n import N_
 from inscrm.models import PeerState, Site, SyncClock, SyncLedger, db, now
 from inscrm.sync import BundleRefused, bundle, keys, tables
@@ -47,8 +47,9 @@ class _AlreadyApplied(Exception):
 
 
 def write_lock():
-    """A transaction that takes the write lock up front (BEGIN IMMEDIATE on SQLite)."""
-    return writing()
+    """A transaction that takes the write lock up front (BEGIN IMMEDIATE on SQLite), waiting
+    its turn while the office works; the bundle is checked and decrypted before."""
+    return job_writing()
 
 
 def _newer(model):

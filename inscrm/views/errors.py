@@ -2,14 +2,17 @@
 
 import logging
 
-from flask import render_template
+from flask import render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from peewee import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from inscrm.db.transactions import is_busy
 from inscrm.views import is_htmx
 
 log = logging.getLogger(__name__)
+RETRY_AFTER = 5  # seconds a browser is told to wait when the database is busy
 
 
 def _messages():
@@ -20,6 +23,7 @@ def _messages():
         404: _("This page or record does not exist."),
         405: _("This action is not allowed here."),
         413: _("The file is too large."),
+        503: _("The system is busy, please try again in a moment."),
         500: _("Something went wrong on our side. It has been logged; please try again."),
     }
 
@@ -39,6 +43,16 @@ def register(app):
     @app.errorhandler(HTTPException)
     def http_error(exc):
         return _page(exc.code or 500)
+
+    @app.errorhandler(OperationalError)
+    def database_error(exc):
+        if not is_busy(exc):
+            return unexpected(exc)
+        # Another writer (an import, a classification) held the lock past the busy timeout:
+        # nothing was written, and the same action works once it is done.
+        log.warning("busy answer to %s %s: %s", request.method, request.path, exc)
+        body, code = _page(503)
+        return body, code, {"Retry-After": str(RETRY_AFTER)}
 
     @app.errorhandler(Exception)
     def unexpected(exc):

@@ -1,0 +1,218 @@
+"""Load benchmark: an office at work while an import and a full classification run.
+
+    .venv/bin/python benchmarks/bench_load.py [--customers 20000] [--users 20] [--seconds 60]
+                                              [--policies N]
+
+Builds a demo branch in a temporary data directory, serves it with waitress on loopback, and
+has `--users` signed-in users work for `--seconds`: 80 % reads (a name search, a customer's 360
+page, My work) and 20 % writes (a contact logged, a task rescheduled). A moment after they start,
+a core-system extract (new customers and their policies) is imported, then every customer is
+classified, while they work. Prints p50 / p95 / p99 per kind of request, requests per second,
+the 5xx count, how many times "database is locked" was logged, and the import's and the
+classification's own times. Prints figures only.
+"""
+
+import argparse
+import datetime as dt
+import http.cookiejar
+import logging
+import random
+import re
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_import import generate as generate_extract  # noqa: E402
+from bench_import import new_data_dir  # noqa: E402
+
+from inscrm.demo import generate as generate_demo  # noqa: E402
+from inscrm.desktop.server import Server  # noqa: E402
+from inscrm.imports.load import import_file  # noqa: E402
+from inscrm.models import Customer, Task, db  # noqa: E402
+from inscrm.segments import engine  # noqa: E402
+from inscrm.work import tasks  # noqa: E402
+
+PASSWORD = "bench-pass-1"
+TOKEN = re.compile(r'name="csrf-token" content="([^"]+)"')
+NAMES = "王李张刘陈杨赵黄周吴"
+
+
+class LockedCount(logging.Handler):
+    """Counts log records (messages or tracebacks) that say "database is locked"."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.count = 0
+
+    def emit(self, record):
+        text = record.getMessage() + (self.format(record) if record.exc_info else "")
+        if "database is locked" in text:
+            self.count += 1
+
+
+class User:
+    """One signed-in browser: its own cookies, its CSRF token."""
+
+    def __init__(self, base):
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.token = None
+
+    def request(self, path, data=None, htmx=False):
+        """(status, body) of a GET, or of a POST when `data` is given."""
+        headers = {"HX-Request": "true"} if htmx else {}
+        body = None
+        if data is not None:
+            headers["X-CSRFToken"] = self.token
+            body = urllib.parse.urlencode(data).encode()
+        req = urllib.request.Request(self.base + path, data=body, headers=headers)
+        try:
+            with self.opener.open(req, timeout=120) as response:
+                return response.status, response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode("utf-8", "replace")
+
+    def log_in(self):
+        _, page = self.request("/login")
+        self.token = TOKEN.search(page).group(1)
+        status, _ = self.request("/login", {"username": "admin", "password": PASSWORD,
+                                            "csrf_token": self.token})
+        _, page = self.request("/")
+        self.token = TOKEN.search(page).group(1)
+        return status
+
+
+def build(folder, customers, policies):
+    app = new_data_dir(folder / "data")
+    with app.app_context():
+        started = time.perf_counter()
+        generate_demo(customers, seed=1)
+        print(f"demo branch: {customers:,} customers in {time.perf_counter() - started:.1f} s")
+        engine.classify_all()
+        tasks.generate_once_a_day()  # the renewal and follow-up tasks people reschedule
+        customer_ids = [c for (c,) in Customer.select(Customer.id).tuples()]
+        task_ids = [t for (t,) in Task.select(Task.id).where(Task.status == "open").tuples()]
+    extract = generate_extract(folder, policies)
+    db.close()
+    return app, customer_ids, task_ids, extract
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--customers", type=int, default=20_000)
+    parser.add_argument("--policies", type=int, default=None,
+                        help="policies in the imported extract (default: 3 per 2 customers)")
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=60)
+    args = parser.parse_args()
+    policies = args.policies or args.customers * 3 // 2
+    locked = LockedCount()
+    logging.getLogger().addHandler(locked)
+    logging.getLogger().setLevel(logging.WARNING)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        app, customer_ids, task_ids, extract = build(folder, args.customers, policies)
+        server = Server(app, "127.0.0.1", 0, threads=8)
+        threading.Thread(target=server.run, daemon=True).start()
+        base = server.url.rstrip("/")
+        try:
+            run(app, base, args, customer_ids, task_ids, extract, locked)
+        finally:
+            server.stop(delay=0)
+
+
+def run(app, base, args, customer_ids, task_ids, extract, locked):
+    timings = defaultdict(list)
+    statuses = defaultdict(int)
+    jobs = {}
+    stop = time.monotonic() + args.seconds
+
+    def record(kind, started, status):
+        timings[kind].append(time.perf_counter() - started)
+        statuses[status] += 1
+
+    def work(number):
+        rng = random.Random(number)
+        user = User(base)
+        started = time.perf_counter()
+        record("login", started, user.log_in())
+        while time.monotonic() < stop:
+            roll = rng.random()
+            started = time.perf_counter()
+            if roll < 0.3:
+                kind, (status, _) = "search", user.request(
+                    "/customers?" + urllib.parse.urlencode({"q": rng.choice(NAMES)}))
+            elif roll < 0.6:
+                kind, (status, _) = "360 page", user.request(
+                    f"/customers/{rng.choice(customer_ids)}")
+            elif roll < 0.8:
+                kind, (status, _) = "my work", user.request("/work/")
+            elif roll < 0.9 or not task_ids:
+                kind, (status, _) = "log a contact", user.request(
+                    f"/customers/{rng.choice(customer_ids)}/activities",
+                    {"kind": "call", "outcome": "interested", "notes": "回访"}, htmx=True)
+            else:
+                due = dt.date.today() + dt.timedelta(days=rng.randrange(1, 30))
+                kind, (status, _) = "reschedule", user.request(
+                    f"/work/task/{rng.choice(task_ids)}/reschedule",
+                    {"due_date": due.isoformat()}, htmx=True)
+            record(kind, started, status)
+
+    def jobs_run():
+        time.sleep(min(2.0, args.seconds / 10))
+        with app.app_context():
+            db.connect(reuse_if_open=True)
+            for path in extract:
+                started = time.perf_counter()
+                summary = import_file(path, app.config["BACKUPS"])
+                jobs[f"import {path.name} ({summary.rows:,} rows)"] = (
+                    time.perf_counter() - started)
+            started = time.perf_counter()
+            engine.classify_all()
+            jobs["full classification"] = time.perf_counter() - started
+            db.close()
+
+    users = [threading.Thread(target=work, args=(n,)) for n in range(args.users)]
+    background = threading.Thread(target=jobs_run)
+    began = time.perf_counter()
+    for thread in users:
+        thread.start()
+    background.start()
+    for thread in users:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    background.join()
+    report(timings, statuses, elapsed, jobs, locked, args)
+
+
+def report(timings, statuses, elapsed, jobs, locked, args):
+    total = sum(len(t) for t in timings.values())
+    print(f"{args.users} users for {args.seconds:.0f} s: {total:,} requests, "
+          f"{total / elapsed:.1f} per second")
+    print(f"{'kind':<16}{'count':>7}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}")
+    for kind, values in sorted(timings.items()):
+        cuts = statistics.quantiles(values, n=100) if len(values) > 1 else values * 99
+        print(f"{kind:<16}{len(values):>7}{cuts[49] * 1000:>10.0f}{cuts[94] * 1000:>10.0f}"
+              f"{cuts[98] * 1000:>10.0f}")
+    print("statuses: " + ", ".join(f"{code} × {n}" for code, n in sorted(statuses.items())))
+    print(f"5xx: {sum(n for code, n in statuses.items() if code >= 500)}  "
+          f"(503 busy: {statuses.get(503, 0)})  'database is locked' logged: {locked.count}")
+    for name, seconds in jobs.items():
+        print(f"{name:<48} {seconds:8.1f} s")
+    if "full classification" not in jobs:
+        print("the import and classification had not finished when the users stopped")
+
+
+if __name__ == "__main__":
+    main()

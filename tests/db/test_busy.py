@@ -1,0 +1,153 @@
+"""A busy database: while another writer holds the write lock (an import, say), a login still
+succeeds, a web write answers "busy, try again" (503, never a 500), and a long job waits its turn
+instead of failing; the segments an import changed are redone even if its process dies first."""
+
+import contextlib
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+
+from inscrm.imports import load
+from inscrm.models import Activity, AuditLog, Customer, Meta, User
+from tests.conftest import Runner
+from tests.helpers import csrf_token, login, make_customer, post
+from tests.importfiles import CUSTOMER_HEADER, customer_rows, write_csv
+
+
+@contextlib.contextmanager
+def lock_held(app):
+    """A second connection to the database holds the write lock until the block ends (SQLite:
+    BEGIN IMMEDIATE on the file; PostgreSQL: the row every writer locks first)."""
+    url = app.config["DATABASE_URL"]
+    if url:
+        import psycopg
+
+        holder = psycopg.connect(url)
+        holder.execute("SELECT seq FROM sync_clock FOR UPDATE")
+    else:
+        holder = sqlite3.connect(app.config["DATABASE"], isolation_level=None,
+                                 check_same_thread=False)
+        holder.execute("BEGIN IMMEDIATE")
+    try:
+        yield holder
+    finally:
+        holder.rollback()
+        holder.close()
+
+
+def test_a_login_while_another_writer_holds_the_lock_is_never_half_written(app, client):
+    """The login's time stamp and audit entry wait for nobody. Its session row is one short
+    insert: PostgreSQL takes it beside the held lock; SQLite's one writer must wait for it, and
+    past the wait the login answers busy (503), never 500."""
+    token = csrf_token(client)
+    with lock_held(app):
+        response = client.post("/login", data={"username": "admin", "password": "admin-pass-1",
+                                               "csrf_token": token})
+        if app.config["DATABASE_URL"]:
+            assert response.status_code == 302, response.get_data(as_text=True)
+            assert client.get("/").status_code == 200  # signed in
+        else:
+            assert response.status_code == 503
+            assert "系统正忙，请稍后再试" in response.get_data(as_text=True)
+    with app.app_context():  # its time stamp was skipped, not half-written
+        assert User.get(User.username == "admin").last_login_at is None
+        assert not AuditLog.select().where(AuditLog.action == "login").exists()
+    login(client)  # once the lock is free the login is recorded again
+    with app.app_context():
+        assert User.get(User.username == "admin").last_login_at is not None
+
+
+def test_a_contact_saved_while_the_lock_is_held_answers_busy_not_500(app, client):
+    with app.app_context():
+        customer_id = make_customer(name="王小明").id
+    login(client)
+    data = {"kind": "call", "outcome": "interested", "notes": "回访"}
+    with lock_held(app):
+        fragment = post(client, f"/customers/{customer_id}/activities", data, htmx=True)
+        page = post(client, f"/customers/{customer_id}/activities", data)
+    for response in (fragment, page):
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "5"
+        assert "系统正忙，请稍后再试" in response.get_data(as_text=True)
+    assert "<html" not in fragment.get_data(as_text=True)  # htmx gets the fragment only
+    assert "<html" in page.get_data(as_text=True)
+    with app.app_context():
+        assert Activity.select().count() == 0
+    saved = post(client, f"/customers/{customer_id}/activities", data, htmx=True)
+    assert saved.status_code == 200, saved.get_data(as_text=True)
+
+
+def test_the_cli_import_waits_for_the_lock_then_imports(app, runner, tmp_path):
+    path = write_csv(tmp_path / "customers.csv", CUSTOMER_HEADER, customer_rows(20))
+    released = threading.Event()
+    with lock_held(app) as holder:
+        def release():  # longer than a web write waits, so the job had to keep waiting
+            time.sleep(7)
+            holder.rollback()
+            released.set()
+
+        threading.Thread(target=release, daemon=True).start()
+        result = runner("import", str(path))
+        assert released.is_set()
+    assert result.exit_code == 0, result.output
+    assert "20 inserted" in result.output
+    with app.app_context():
+        assert Customer.select().count() == 20
+        assert Customer.select().where(Customer.segment_date.is_null()).count() == 0
+
+
+CRASH_AFTER_COMMIT = """
+import os, sys
+from inscrm.cli import cli
+from inscrm.imports import load
+
+calls = []
+redo = load.reevaluate_pending
+
+
+def dies_before_the_segments():
+    if calls:  # the second call comes after the import committed
+        os._exit(9)
+    calls.append(1)
+    return redo()
+
+
+load.reevaluate_pending = dies_before_the_segments
+cli(sys.argv[1:])
+"""
+
+
+def test_segments_an_import_committed_are_redone_after_its_process_died(app, tmp_path):
+    path = write_csv(tmp_path / "customers.csv", CUSTOMER_HEADER, customer_rows(12))
+    died = subprocess.run(
+        [sys.executable, "-c", CRASH_AFTER_COMMIT, "import", str(path), "--data-dir",
+         app.config["DATA_DIR"]], capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert died.returncode == 9, died.stdout + died.stderr
+    with app.app_context():
+        assert Customer.select().count() == 12  # committed
+        assert Customer.select().where(Customer.segment_date.is_null()).count() == 12
+        assert Meta.get_value(load.PENDING) is not None
+
+    # the next import, of anything, first finishes the work the dead one left
+    other = write_csv(tmp_path / "more.csv", CUSTOMER_HEADER, customer_rows(1, prefix="D",
+                                                                            serial=50))
+    assert Runner(app.config["DATA_DIR"])("import", str(other)).exit_code == 0
+    with app.app_context():
+        assert Customer.select().where(Customer.segment_date.is_null()).count() == 0
+        assert Meta.get_value(load.PENDING) is None
+
+
+def test_the_next_start_redoes_segments_an_import_left_pending(app):
+    from inscrm.desktop import daily
+
+    with app.app_context():
+        ids = [make_customer(name=f"客户{i}").id for i in range(3)]
+        Customer.update(segment_date=None).execute()
+        load.mark_pending(ids)
+        daily.run(app)
+        assert Customer.select().where(Customer.segment_date.is_null()).count() == 0
+        assert Meta.get_value(load.PENDING) is None
