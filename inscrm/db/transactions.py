@@ -74,14 +74,14 @@ def job_writing(wait=JOB_WAIT):
     while True:
         transaction = writing()
         try:
-            transaction.__enter__()
+            entered = transaction.__enter__()
             break
         except OperationalError as exc:
             if not is_busy(exc) or time.monotonic() >= deadline:
                 raise
             log.info("the database is busy; waiting for the write lock")
     try:
-        yield transaction
+        yield entered
     except BaseException as exc:
         if not transaction.__exit__(type(exc), exc, exc.__traceback__):
             raise

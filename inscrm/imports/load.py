@@ -193,6 +193,7 @@ def _load(table, kind, source, summary, report, user, progress):
             if progress is not None:
                 progress(CHECKED + (1 - CHECKED) * table.progress(), summary)
         if not summary.rows:
+            table.close()
             raise FileProblem(N_("%(file)s has a header row but no rows: there is nothing to "
                                  "import."), file=summary.file)
         if writing:
