@@ -16,7 +16,7 @@ import threading
 import pytest
 from click.testing import CliRunner
 
-from inscrm import create_app
+from inscrm import create_app, users
 from inscrm.cli import cli
 from inscrm.desktop.server import Server
 from inscrm.models import db
@@ -31,6 +31,9 @@ ENGINES = tuple(e.strip() for e in os.environ.get(
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only: a test of what only the SQLite file has")
+    # Thousands of users are made and signed in here: hash their passwords quickly (a stored
+    # hash names its method, so checks read either; tests/test_auth.py checks the real one).
+    users.PASSWORD_HASH = "pbkdf2:sha256:1000"
 
 
 def pytest_collection_modifyitems(config, items):

@@ -88,3 +88,17 @@ def test_change_password(client):
     assert ok.status_code == 200
     post(client, "/logout")
     login(client, "admin", "n" * 9)
+
+
+def test_passwords_are_stored_with_scrypt_and_any_stored_method_checks(app, monkeypatch):
+    from inscrm import users
+
+    monkeypatch.setattr(users, "PASSWORD_HASH", "scrypt")  # what an installation uses
+    with app.app_context():
+        user = make_user("zhou", password="long-enough-9")
+        assert user.password_hash.startswith("scrypt:")
+        assert users.authenticate("zhou", "long-enough-9").id == user.id
+        monkeypatch.setattr(users, "PASSWORD_HASH", "pbkdf2:sha256:1000")
+        users.set_password(user, "another-one-9")
+        assert User.get_by_id(user.id).password_hash.startswith("pbkdf2:sha256:1000$")
+        assert users.authenticate("zhou", "another-one-9").id == user.id

@@ -2,8 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from werkzeug.security import generate_password_hash
-
+from inscrm import users
 from inscrm.demo import words
 from inscrm.models import Township, User
 
@@ -39,7 +38,7 @@ def make_staff(tables, ident, rng, customers, branch_id):
     wanted += [(f"agent{k:02d}", "agent") for k in range(1, agent_count(customers) + 1)]
     existing = dict(User.select(User.username, User.id)
                     .where(User.username.in_([name for name, _ in wanted])).tuples())
-    password_hash = generate_password_hash(PASSWORD)  # once: hashing is slow on purpose
+    password_hash = users.hash_password(PASSWORD)  # once: hashing is slow on purpose
     ids = {}
     for username, role in wanted:
         name = ident.person_name(rng.random() < 0.6)

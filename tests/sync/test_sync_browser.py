@@ -28,7 +28,7 @@ def serving(net, site):
 
 def test_hq_uploads_bundles_and_downloads_the_one_for_the_branch(browser, tmp_path):
     net = Network(tmp_path / "net", branches=1)
-    net.run("B1", "demo", "--customers", 6)
+    net.run("B1", "demo", "--history-months", 0, "--customers", 6)
     bundle = net.export("B1", "HQ", name="B1-to-HQ.bundle")
     stray = tmp_path / "说明.txt"
     stray.write_text("这不是同步包", encoding="utf-8")

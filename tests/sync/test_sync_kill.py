@@ -20,7 +20,7 @@ MOMENTS = (None, 0.0, 0.25, 0.5, 0.75, 1.5)  # None: while it decrypts; else aft
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
     net = Network(tmp_path_factory.mktemp("kill"), branches=1)
-    net.run("B1", "demo", "--customers", 400, "--seed", 5)
+    net.run("B1", "demo", "--history-months", 0, "--customers", 400, "--seed", 5)
     net.bundle = net.export("B1", "HQ", name="B1-full.bundle")
     return net
 

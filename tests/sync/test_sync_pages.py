@@ -18,7 +18,7 @@ HX = {"HX-Request": "true"}
 @pytest.fixture
 def net(tmp_path, database_url):
     net = Network(tmp_path, branches=2, hq_url=database_url)
-    net.run("B1", "demo", "--customers", 8, "--seed", 3)
+    net.run("B1", "demo", "--history-months", 0, "--customers", 8, "--seed", 3)
     net.run("B1", "user", "add", "clerk", "--role", "agent", "--password", "clerk-pass-1")
     net.run("HQ", "user", "add", "reader", "--role", "analyst", "--password", "reader-pass-1")
     return net
@@ -118,7 +118,7 @@ def test_a_round_through_the_pages(net):
 
 
 def test_hq_uploads_many_bundles_at_once_in_any_order(net):
-    net.run("B2", "demo", "--customers", 5, "--seed", 4)
+    net.run("B2", "demo", "--history-months", 0, "--customers", 5, "--seed", 4)
     first = net.export("B1", "HQ").read_bytes()
     net.run("B1", "user", "add", "later", "--role", "agent", "--password", "later-pass-1")
     second = net.export("B1", "HQ").read_bytes()

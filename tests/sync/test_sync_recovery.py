@@ -15,8 +15,8 @@ MADE_AGAIN = ("user", "branch", "rule_settings")
 def test_a_wiped_branch_rebuilt_from_a_recovery_bundle_holds_what_it_had_synced(tmp_path,
                                                                               database_url):
     net = Network(tmp_path, branches=2, hq_url=database_url)
-    net.run("B1", "demo", "--customers", 25, "--seed", 8)
-    net.run("B2", "demo", "--customers", 5, "--seed", 9)
+    net.run("B1", "demo", "--history-months", 0, "--customers", 25, "--seed", 8)
+    net.run("B2", "demo", "--history-months", 0, "--customers", 5, "--seed", 9)
     registration = tmp_path / "B1.registration"  # kept on the stick it came on
     net.round("B1")
     net.round("B2")

@@ -12,7 +12,7 @@ from inscrm.models import Site
 @pytest.fixture(scope="module")
 def net(tmp_path_factory, module_database_url):
     net = Network(tmp_path_factory.mktemp("refusals"), branches=2, hq_url=module_database_url)
-    net.run("B1", "demo", "--customers", 5)
+    net.run("B1", "demo", "--history-months", 0, "--customers", 5)
     return net
 
 

@@ -12,7 +12,7 @@ from inscrm.models import BlacklistEntry, Customer, CustomerRef, Site, SyncLedge
 def net(tmp_path, database_url):
     net = Network(tmp_path, branches=2, hq_url=database_url)
     for n, code in enumerate(net.branches, 1):
-        net.run(code, "demo", "--customers", 30, "--seed", n)
+        net.run(code, "demo", "--history-months", 0, "--customers", 30, "--seed", n)
     return net
 
 
