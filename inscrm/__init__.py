@@ -183,7 +183,7 @@ def _register_blueprints(app):
 
 
 def _register_template_helpers(app):
-    from inscrm import formatting
+    from inscrm import formatting, users
     from inscrm.models import Site
     from inscrm.version import build_date
 
@@ -209,6 +209,8 @@ def _register_template_helpers(app):
     from inscrm.views import nav_here
 
     app.jinja_env.globals["nav_here"] = nav_here
+    # the 360 page offers only what the role may do (the routes refuse the rest)
+    app.jinja_env.globals["may_write"] = lambda kind: users.may_write(g.get("user"), kind)
 
     @app.template_filter("reason")
     def reason_filter(reason):

@@ -29,6 +29,12 @@ BRANCH_WIDE_ROLES = ("claims", "manager", "analyst", "admin")
 # managers' and the branch manager's work
 CUSTOMER_WRITERS = ("agent", "manager")
 CLAIM_WRITERS = ("claims", "manager")
+WRITERS = {"customer": CUSTOMER_WRITERS, "claim": CLAIM_WRITERS}
+
+
+def may_write(user, kind):
+    """Whether `user` may write records of `kind` ("customer" or "claim")."""
+    return user is not None and (user.role == "admin" or user.role in WRITERS[kind])
 
 
 class LoginRefused(Exception):

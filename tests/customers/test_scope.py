@@ -192,3 +192,22 @@ def test_claims_staff_record_claims_and_the_analyst_does_not(app, people):
     assert post(as_(app, "claims"), path, data).status_code == 303
     with app.app_context():
         assert Claim.select().count() == 1
+
+
+@pytest.mark.parametrize("role, offered, not_offered", [
+    ("analyst", (), ("/policy/new", "/claim/new", "/vehicle/new", "/edit", "quick-log")),
+    ("claims", ("/claim/new",), ("/policy/new", "/vehicle/new", "quick-log")),
+    ("agent", ("/policy/new", "/vehicle/new", "quick-log"), ("/claim/new",)),
+])
+def test_the_360_page_offers_only_what_the_role_may_write(client, app, role, offered,
+                                                         not_offered):
+    with app.app_context():
+        user = make_user(f"u-{role}", role=role)
+        customer_id = make_customer(manager=user).id
+    login(client, f"u-{role}", "password-1")
+    page = "".join(client.get(f"/customers/{customer_id}{section}").get_data(as_text=True)
+                   for section in ("", "/activities", "/policies", "/claims", "/vehicles"))
+    for part in offered:
+        assert part in page, part
+    for part in not_offered:
+        assert part not in page, part
