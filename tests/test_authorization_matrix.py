@@ -17,8 +17,18 @@ import re
 import pytest
 
 from inscrm import create_app
-from inscrm.models import Activity, BlacklistEntry, Task, Vehicle
-from inscrm.sites import initialise
+from inscrm.models import (
+    Activity,
+    BlacklistEntry,
+    Customer,
+    Policy,
+    RuleDraft,
+    Task,
+    Township,
+    Vehicle,
+)
+from inscrm.sync.registry import initialise_hq, register_branch
+from inscrm.views.hq import AT_HQ, HQ_AREAS, HQ_PAGES
 from tests.conftest import ADMIN_PASSWORD
 from tests.helpers import (
     csrf_token,
@@ -140,33 +150,35 @@ MATRIX = [
 ]
 
 # Headquarters: its own pages and its sync pages, for the analyst (reads) and the administrator
-# (who alone imports, writes bundles and registers branches); branch staff get 403. The pages
-# it shares with a branch are the branch's above. An HQ without branches has no rows to show
-# by id: those answer 404 to the roles allowed.
-NO_DATA = (404,)
+# (who alone sees full ID numbers, shares blacklist entries, imports, writes bundles and
+# registers branches); branch staff get 403. The paths name the rows of a registered branch
+# (JX01), so every answer is the page's own. The pages it shares with a branch are the
+# branch's above; the rest of a branch's pages are not served at HQ (see
+# test_no_branch_page_reaches_a_branch_s_rows_at_hq).
 HQ = (A, N)
+NO_DRAFT_TO_DISCARD = (404,)  # the draft is already decided
 HQ_MATRIX = [
     ("GET", "hq.overview", "/hq/", HQ, ()),
     ("GET", "hq.customers", "/hq/customers", HQ, ()),
-    ("GET", "hq.customer", "/hq/customers/1", HQ, NO_DATA),
-    ("POST", "hq.full_id", "/hq/customers/1/id-number", HQ, NO_DATA),
+    ("GET", "hq.customer", "/hq/customers/{customer}", HQ, ()),
+    ("POST", "hq.full_id", "/hq/customers/{customer}/id-number", (A,), ()),
     ("GET", "hq.persons_page", "/hq/persons", HQ, ()),
-    ("GET", "hq.person", "/hq/persons/1", HQ, NO_DATA),
+    ("GET", "hq.person", "/hq/persons/{customer}", HQ, ()),
     ("GET", "hq.network_flags", "/hq/flags", HQ, ()),
     ("GET", "hq.branches", "/hq/branches", HQ, ()),
-    ("GET", "hq.branch", "/hq/branches/JX01", HQ, NO_DATA),
+    ("GET", "hq.branch", "/hq/branches/JX01", HQ, ()),
     ("POST", "hq.download", "/hq/exports/customers.csv", HQ, ()),
     ("GET", "hq.rules_page", "/hq/rules", HQ, ()),
     ("POST", "hq.new_draft", "/hq/rules/drafts", HQ, ()),
-    ("GET", "hq.draft", "/hq/rules/drafts/999", HQ, NO_DATA),
-    ("POST", "hq.decide_draft", "/hq/rules/drafts/999/discard", HQ, NO_DATA),
+    ("GET", "hq.draft", "/hq/rules/drafts/{draft}", HQ, ()),
+    ("POST", "hq.decide_draft", "/hq/rules/drafts/{draft}/discard", HQ, NO_DRAFT_TO_DISCARD),
     ("GET", "hq.blacklist", "/hq/blacklist", HQ, ()),
-    ("POST", "hq.share", "/hq/blacklist/999/share", HQ, NO_DATA),
+    ("POST", "hq.share", "/hq/blacklist/{entry}/share", (A,), ()),
     ("GET", "hq.hits", "/hq/blacklist/hits", HQ, ()),
     ("GET", "sync.index", "/sync/", HQ, ()),
-    ("GET", "sync.branch", "/sync/branches/JX01", HQ, NO_DATA),
+    ("GET", "sync.branch", "/sync/branches/JX01", HQ, ()),
     ("POST", "sync.upload", "/sync/import", (A,), ()),
-    ("POST", "sync.hq_export", "/sync/export/JX01", (A,), NO_DATA),
+    ("POST", "sync.hq_export", "/sync/export/JX01", (A,), ()),
     ("POST", "sync.register", "/sync/branches", (A,), ()),
     ("POST", "sync.lag", "/sync/lag", (A,), ()),
 ]
@@ -186,14 +198,37 @@ def test_every_route_has_an_expectation(app):
 
 
 @pytest.fixture
-def hq_app(tmp_path, database_url):
-    """A headquarters installation with a user of every role."""
+def hq_site(tmp_path, database_url):
+    """A headquarters installation with a user of every role and a registered branch, JX01,
+    whose customer (policy, claim, vehicle, contact, task, blacklist entry) HQ holds, and a rule
+    draft: (app, the paths' ids)."""
     config = {"TESTING": True, "DATA_DIR": str(tmp_path / "hq"), "STARTUP_TASKS": False}
     with create_app(config).app_context():
-        initialise("HQ", "总公司", "admin", ADMIN_PASSWORD, is_hq=True)
+        initialise_hq("HQ", "总公司", "admin", ADMIN_PASSWORD, tmp_path / "hq")
+        register_branch("JX01", "嘉兴支公司", tmp_path / "jx01.json")
         for role in (M, G, N, C):
             make_user(role, role=role)
-    return create_app(config)  # its blueprints are HQ's from the start
+        customer = make_customer(origin="JX01")
+        policy = make_policy(customer, origin="JX01")
+        ids = {"customer": customer.id, "policy": policy.id,
+               "claim": make_claim(policy, origin="JX01").id,
+               "vehicle": Vehicle.create(customer=customer, plate="浙F54320", origin="JX01").id,
+               "activity": Activity.create(customer=customer, kind="call", origin="JX01",
+                                           date=dt.date.today()).id,
+               "task": Task.create(customer=customer, kind="other", title="回访", origin="JX01",
+                                   due_date=dt.date.today()).id,
+               "entry": BlacklistEntry.create(customer=customer, reason="fraud", origin="JX01",
+                                              reported_on=dt.date.today()).id,
+               "draft": RuleDraft.create(changes={"key_premium": "60000"}).id,
+               "town": Township.create(district="南湖区", name="七星", origin="JX01").id,
+               "plate": "浙F54320", "user": 1}
+        assert Customer.get_by_id(customer.id).origin == "JX01"
+    return create_app(config), ids  # its blueprints are HQ's from the start
+
+
+@pytest.fixture
+def hq_app(hq_site):
+    return hq_site[0]
 
 
 def test_every_hq_route_has_an_expectation(hq_app):
@@ -206,19 +241,50 @@ def test_every_hq_route_has_an_expectation(hq_app):
     assert shared <= branch, "HQ routes that are neither HQ's nor a branch's"
 
 
-def test_every_hq_route_for_every_role(hq_app):
+def test_every_hq_route_for_every_role(hq_site):
+    app, ids = hq_site
     wrong = []
     for role in (None, *ROLES):
-        client, token = _client(hq_app, role)
+        client, token = _client(app, role)
         for method, _endpoint, path, who, extra in HQ_MATRIX:
             expected = "login" if role is None else "allowed" if role in who else "forbidden"
-            response = _answer(client, token, method, path)
+            response = _answer(client, token, method, path.format(**ids))
             problem = _verdict(response, method, expected, extra)
             response.close()
             if problem:
                 wrong.append(f"{role or 'anonymous':9} {method:4} {path}: expected {expected}, "
                              f"got {problem}")
     assert not wrong, "\n".join(wrong)
+
+
+def _served_at_hq(endpoint):
+    return (endpoint in AT_HQ or endpoint in HQ_PAGES
+            or endpoint.split(".")[0] in HQ_AREAS)
+
+
+def test_no_branch_page_reaches_a_branch_s_rows_at_hq(hq_site):
+    """The branch's side of the matrix at HQ: every page a branch works in, on a branch's
+    customer and its records, is not served to any role, and the rows stay as they were."""
+    app, ids = hq_site
+    with app.app_context():
+        before = [list(model.select().order_by(model.id).tuples())
+                  for model in (Customer, Policy, Activity, Task, BlacklistEntry)]
+    branch_only = [line for line in MATRIX if not _served_at_hq(line[1])]
+    assert len(branch_only) > 40
+    wrong = []
+    for role in ROLES:
+        client, token = _client(app, role)
+        for method, _endpoint, path, *_rest in branch_only:
+            url = path.format(**ids)
+            response = _answer(client, token, method, url)
+            if response.status_code != 404:
+                wrong.append(f"{role:9} {method:4} {url}: expected 404, got "
+                             f"{response.status_code}")
+            response.close()
+    assert not wrong, "\n".join(wrong)
+    with app.app_context():
+        assert before == [list(model.select().order_by(model.id).tuples())
+                          for model in (Customer, Policy, Activity, Task, BlacklistEntry)]
 
 
 @pytest.fixture
