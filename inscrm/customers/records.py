@@ -38,6 +38,28 @@ def year_of_cover(start):
         return start.replace(year=start.year + 1, day=28)
 
 
+RENEWABLE = dt.timedelta(days=90)  # a policy ending this close to today offers its renewal
+
+
+def renewable(policy, renewed, today):
+    """Whether the 360 page offers to renew `policy`: not cancelled, not renewed yet, and
+    ending within 90 days of today (either side)."""
+    return (not policy.cancelled and not renewed
+            and today - RENEWABLE <= policy.end_date <= today + RENEWABLE)
+
+
+def renewal_form(policy):
+    """What the new-policy form starts from to renew `policy` with us: its product, channel,
+    vehicle, premium and sum insured, a year of cover from the day after it ends, and the link
+    to it. The new policy's number is the user's to type."""
+    start = policy.end_date + dt.timedelta(days=1)
+    money = {name: "" if getattr(policy, name) is None else str(getattr(policy, name))
+             for name in ("premium", "sum_insured")}
+    return {"product": policy.product or "", "channel": policy.channel, **money,
+            "start_date": start.isoformat(), "end_date": year_of_cover(start).isoformat(),
+            "renewal_of": str(policy.id), "vehicle": str(policy.vehicle_id or "")}
+
+
 def product_lines(limit=40):
     """The product lines to offer: the usual ones, then those recorded here, most used first."""
     used = (Policy.live().select(Policy.product, fn.COUNT(Policy.id))

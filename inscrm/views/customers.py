@@ -9,7 +9,7 @@ from peewee import JOIN
 
 from inscrm import users
 from inscrm.blacklist import workflow
-from inscrm.customers import quote, recent, search
+from inscrm.customers import quote, recent, records, search
 from inscrm.customers.edit import (
     ID_TYPE_OF_KIND,
     create_customer,
@@ -37,6 +37,7 @@ from inscrm.models import (
     Vehicle,
     db,
 )
+from inscrm.reports import kpi
 from inscrm.validators import Invalid, mask_id_number
 from inscrm.views import (
     client_ip,
@@ -206,11 +207,13 @@ def full_id(customer_id):
 
 
 def _policies(customer):
-    policies = list(Policy.live().where(Policy.customer == customer)
+    policies = list(Policy.live().select(Policy, kpi.is_renewed(Policy).alias("renewed"))
+                    .where(Policy.customer == customer)
                     .order_by(Policy.start_date.desc(), Policy.id.desc()))
     numbers = {p.id: p.policy_no for p in policies}
     today = dt.date.today()
     return {"policies": policies, "numbers": numbers, "today": today,
+            "renewable": {p.id for p in policies if records.renewable(p, p.renewed, today)},
             "our_premium": our_premium(customer, today)}
 
 

@@ -66,9 +66,20 @@ def _save(kind, customer, record):
     return save(customer, request.form, record)
 
 
+def _start(kind, customer, record):
+    """The form's first values: the record's, a renewal's (`?renew=<policy id>`, a policy of
+    this customer), or what the link asks for."""
+    if record is not None:
+        return as_form(record, KINDS[kind][2])
+    if kind == "policy" and "renew" in request.args:
+        renewed = get_object_or_404(Policy.live(), Policy.customer == customer,
+                                    Policy.id == request.args.get("renew", type=int))
+        return records.renewal_form(renewed)
+    return dict(request.args)
+
+
 def _edit(kind, customer, record):
-    fields = KINDS[kind][2]
-    form = as_form(record, fields) if record else dict(request.args)
+    form = _start(kind, customer, record)
     errors, duplicates, refused = {}, {}, False
     if request.method == "POST":
         form = dict(request.form)
