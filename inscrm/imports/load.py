@@ -22,7 +22,7 @@ from inscrm.db import transactions
 from inscrm.db.backup import backup
 from inscrm.i18n import N_
 from inscrm.imports import upsert
-from inscrm.imports.problems import Problem
+from inscrm.imports.problems import ERROR_HEADER, REJECTED_FIRST, REJECTED_LAST, Problem
 from inscrm.imports.readers import FileProblem, open_table
 from inscrm.imports.template import KINDS, detect_kind, map_headers
 from inscrm.models import AuditLog, Meta, db
@@ -57,12 +57,16 @@ class Summary:
     problem_count: int = 0
     unlisted: int = 0  # rows with problems left out of the report (beyond REPORTED)
 
-    def counts_line(self):
-        line = (f"{self.file}: {self.kind} — {self.inserted} inserted, {self.updated} updated, "
-                f"{self.unchanged} unchanged, {self.matched} matched by ID number, "
-                f"{self.existing} already existing, {self.rejected} rejected")
+    def counts_line(self, translate=lambda message: message):
+        line = translate(N_("%(file)s: %(kind)s — %(inserted)s inserted, %(updated)s updated, "
+                            "%(unchanged)s unchanged, %(matched)s matched by ID number, "
+                            "%(existing)s already existing, %(rejected)s rejected")) % {
+            "file": self.file, "kind": self.kind, "inserted": self.inserted,
+            "updated": self.updated, "unchanged": self.unchanged, "matched": self.matched,
+            "existing": self.existing, "rejected": self.rejected}
         if self.blocked:
-            line += f", {len(self.blocked)} blocked by the blacklist"
+            line += translate(N_(", %(count)s blocked by the blacklist")) % {
+                "count": len(self.blocked)}
         return line
 
 
@@ -108,11 +112,13 @@ def reevaluate_pending():
 
 
 def import_file(path, backups_dir, kind=None, source="core", skip_invalid=False, user=None,
-                progress=None, display_name=None, allow_blacklisted=False):
+                progress=None, display_name=None, allow_blacklisted=False, translate=None):
     """Import one template file and return its Summary (imported=False when it was refused).
 
     New policies of ours for blacklisted customers are rejected like invalid rows unless
-    `allow_blacklisted` (a manager's override, audited once for the file)."""
+    `allow_blacklisted` (a manager's override, audited once for the file). The report file is
+    worded by `translate` (a gettext function: the importing user's language; English if
+    None)."""
     path = Path(path)
     name = display_name or path.name
     source = (source or "core").strip()
@@ -125,7 +131,7 @@ def import_file(path, backups_dir, kind=None, source="core", skip_invalid=False,
         summary = Summary(file=name, kind=kind, source=source, skip_invalid=skip_invalid,
                           allow_blacklisted=allow_blacklisted)
         summary.backup = str(backup(db.database, backups_dir, "import"))
-        with Report(path, table.headers, skip_invalid) as report:
+        with Report(path, table.headers, skip_invalid, translate) as report:
             _load(table, kind, source, summary, report, user, progress)
             summary.report = report.finish()
             summary.unlisted = report.unlisted
@@ -294,8 +300,9 @@ def _policy_numbers(path, mapping):
 class Report:
     """The error report (all-or-nothing) or rejected rows (skip-invalid), beside the input."""
 
-    def __init__(self, path, headers, skip_invalid):
+    def __init__(self, path, headers, skip_invalid, translate=None):
         self.path = path
+        self.translate = translate or (lambda message: message)
         self.headers = headers
         self.skip_invalid = skip_invalid
         suffix = ".rejected.csv" if skip_invalid else ".errors.csv"
@@ -322,20 +329,23 @@ class Report:
         writer = self._writer()
         if self.skip_invalid:
             cells = [str(c) for c in cells] + [""] * (len(self.headers) - len(cells))
-            reason = "; ".join(p.detail() for p in problems)
+            reason = "; ".join(p.detail(self.translate) for p in problems)
             writer.writerow(csv_row([number, *cells[:len(self.headers)], reason]))
         else:
             for p in problems:
-                writer.writerow(csv_row([self.path.name, number, p.column, p.value, p.text()]))
+                writer.writerow(csv_row([self.path.name, number, p.column, p.value,
+                                         p.text(self.translate)]))
 
     def _writer(self):
         if self._file is None:
             self._file = self.target.open("w", encoding="utf-8-sig", newline="")
             self._csv = csv.writer(self._file, lineterminator="\r\n")
+            words = self.translate
             if self.skip_invalid:
-                self._csv.writerow(csv_row(["row", *self.headers, "reason"]))
+                self._csv.writerow(csv_row([words(REJECTED_FIRST), *self.headers,
+                                            words(REJECTED_LAST)]))
             else:
-                self._csv.writerow(["file", "row", "column", "value", "problem"])
+                self._csv.writerow([words(header) for header in ERROR_HEADER])
         return self._csv
 
     def finish(self):
@@ -344,8 +354,9 @@ class Report:
                 self.target.unlink()  # an old report of a file that is now clean
             return None
         if self.unlisted:
-            note = (f"… and {self.unlisted} more rows with problems, not listed here: fix the "
-                    "rows above and import the file again")
+            note = self.translate(N_("… and %(count)s more rows with problems, not listed "
+                                     "here: fix the rows above and import the file again")) % {
+                "count": self.unlisted}
             width = len(self.headers) + 1 if self.skip_invalid else 4
             self._csv.writerow([""] * width + [note])
         self._file.close()

@@ -5,9 +5,10 @@ import re
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, g, request, send_file
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_babel import gettext as _
 
+from inscrm.i18n import translator
 from inscrm.imports import jobs
 from inscrm.imports.template import KINDS
 from inscrm.imports.workbook import template_workbook
@@ -59,7 +60,8 @@ def upload():
     job = jobs.start(target, current_app.config["BACKUPS"], g.user, kind=kind, source=source,
                      skip_invalid=bool(request.form.get("skip_invalid")), name=name,
                      remove_input=True,
-                     allow_blacklisted=bool(request.form.get("allow_blacklisted")))
+                     allow_blacklisted=bool(request.form.get("allow_blacklisted")),
+                     translate=translator(str(get_locale())))
     return _job_response(job)
 
 
