@@ -268,7 +268,8 @@ def _parse(number, cells, columns, spec, seen, width):
             # an XLSX date cell arrives as a date: only the date parser takes it as it is
             values[name] = column.parse(raw if column.parse is parse_date else str(raw))
         except Invalid as exc:
-            problems.append(Problem(number, name, str(raw), exc.message, exc.params))
+            problems.append(Problem(number, name, str(raw), exc.message, exc.params,
+                                    exc.words))
     for check in upsert.ROW_CHECKS.get(spec.name, ()):
         problem = check(values)
         if problem is not None:

@@ -111,14 +111,32 @@ def parse_ref(value):
     return ref
 
 
+# The values an enum column takes, as a msgid: the codes in English, the words in Chinese.
+CHOICES = {
+    "customer_kind": N_("individual, corporate"),
+    "id_type": N_("resident_id, uscc, passport, other"),
+    "source": N_("canvass, yellow_pages, dealer, guarantor, walk_in, referral, core_system, "
+                 "intermediary"),
+    "credit": N_("good, bad, unknown"),
+    "intermediary_type": N_("parttime_agency, agency, broker"),
+    "channel": N_("direct, agency, broker, tender"),
+    "claim_status": N_("open, closed, declined, withdrawn"),
+    "activity_kind": N_("call, visit, message, service, complaint"),
+    "outcome": N_("interested, quoted, not_interested, won, lost, none"),
+    "blacklist_reason": N_("fraud, hard_to_negotiate, catastrophe, other"),
+}
+
+
 def enum_parser(name):
     index = _ENUM_INDEX[name]
 
     def parse(value):
         code = index.get(value.strip().lower())
         if code is None:
-            raise Invalid(N_("Unknown value %(value)s; expected one of %(choices)s."),
-                          value=value.strip(), choices=", ".join(ENUMS[name]))
+            refusal = Invalid(N_("Unknown value %(value)s; expected one of %(choices)s."),
+                              value=value.strip(), choices=CHOICES[name])
+            refusal.words = ("choices",)
+            raise refusal
         return code
 
     return parse
