@@ -72,7 +72,8 @@ def test_upload_without_htmx_and_the_error_report(client, app, tmp_path):
     assert report.status_code == 200
     text = report.get_data().decode("utf-8-sig")
     report.close()
-    assert text.startswith("文件,行号,列,值,问题\r\n") and ",3,kind,alien,未知取值 alien;应为 个人、单位 之一。" in text
+    assert text.startswith("文件,行号,列,值,问题\r\n")
+    assert ",3,kind,alien,未知取值 alien;应为 个人、单位 之一。" in text
     with app.app_context():
         assert Customer.select().count() == 0
 

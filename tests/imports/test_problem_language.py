@@ -11,8 +11,8 @@ from inscrm.imports.template import CHOICES, ENUMS, enum_parser
 from inscrm.models import User
 from inscrm.validators import Invalid
 from tests.helpers import login, post
-from tests.imports.test_import_web import upload, wait_for
 from tests.importfiles import CUSTOMER_HEADER, customer_rows, write_csv
+from tests.imports.test_import_web import upload, wait_for
 
 
 def test_a_problem_reads_in_chinese_or_in_english():
@@ -77,7 +77,8 @@ def test_the_import_command_speaks_chinese_in_a_chinese_terminal(runner, tmp_pat
     result = runner("import", str(_bad_file(tmp_path)))
     assert result.exit_code == 1
     assert "bad.csv 第 3 行，列 kind，值“alien”：未知取值 alien" in result.output
-    assert "全部问题列在" in result.output and "未导入任何数据：3 行中有 1 行有问题" in result.output
+    assert "全部问题列在" in result.output
+    assert "未导入任何数据：3 行中有 1 行有问题" in result.output
     assert "row" not in result.output and "column" not in result.output
     with (tmp_path / "bad.csv.errors.csv").open(encoding="utf-8-sig") as f:
         lines = list(csv.reader(f))
