@@ -103,3 +103,31 @@ LABELS = {
 def label(kind, code):
     """The msgid for a code, or the code itself when it has no label."""
     return LABELS.get(kind, {}).get(code, code or "")
+
+
+# What the system itself writes into rows as words, stored as a code or an English msgid and
+# worded on display; older rows hold the Chinese words the office used to get, read the same.
+SERVICE_TITLES = {
+    "message": N_("Greeting message"),
+    "call": N_("Follow-up call"),
+    "visit": N_("Home visit"),
+}
+_OLD_SERVICE_TITLES = {"短信问候": "message", "电话回访": "call", "上门拜访": "visit"}
+SYSTEM_NOTES = {
+    "defaults": N_("Default thresholds"),
+    "service plans and quote advice": N_("Service plans and quote advice"),
+}
+
+
+def task_title(kind, title):
+    """The msgid of a title the system wrote (a service plan's task), or None: a policy number
+    or the notes of a call are data, shown as written."""
+    if kind != "service" or not title:
+        return None
+    code = _OLD_SERVICE_TITLES.get(title)
+    return SERVICE_TITLES[code] if code else title
+
+
+def system_note(note):
+    """The msgid of a note the system wrote (the first thresholds), or None for a person's."""
+    return SYSTEM_NOTES.get(note)
