@@ -81,6 +81,13 @@ LABELS = {
         "service": N_("Service plan"),
         "other": N_("Other"),
     },
+    "import_kind": {
+        "customers": N_("Customer records"),
+        "policies": N_("Policies"),
+        "claims": N_("Claims"),
+        "activities": N_("Contacts"),
+        "blacklist": N_("Blacklist entries"),
+    },
     "task_status": {"open": N_("Open"), "done": N_("Done"), "cancelled": N_("Cancelled")},
     "blacklist_reason": {
         "fraud": N_("Fraud tendency"),

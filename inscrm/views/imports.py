@@ -12,6 +12,7 @@ from inscrm.i18n import translator
 from inscrm.imports import jobs
 from inscrm.imports.template import KINDS
 from inscrm.imports.workbook import template_workbook
+from inscrm.labels import label
 from inscrm.models import SEGMENTS
 from inscrm.views import login_required, render, roles_required
 
@@ -94,7 +95,7 @@ def _job_response(job):
         error = gettext(message) % params if params else gettext(message)
     lines = [p.line(summary.file, gettext) for p in summary.problems] if summary else []
     blocked = [(row, row.problem.text(gettext)) for row in summary.blocked[:200]] if summary else []
-    kind_names = {name: f"{kind.zh} · {name}" for name, kind in KINDS.items()}
+    kind_names = {name: gettext(label("import_kind", name)) for name in KINDS}
     return render("imports/job.html", "imports/_job.html", job=job, done=done,
                   summary=summary, error=error, problems=lines, kind_names=kind_names,
                   blocked=blocked)
