@@ -56,3 +56,20 @@ def test_one_function_reads_what_the_date_input_sends():
     form = Form({"loss_date": "2025-02-30", "report_date": ""})
     assert form.date("loss_date", required=True) is None and form.date("report_date") is None
     assert str(form.errors["loss_date"]) == "Not a date (YYYY-MM-DD)."
+
+
+def test_dates_shown_read_one_way():
+    from inscrm.formatting import date
+
+    assert date(dt.date(2026, 3, 1)) == "2026-03-01"
+    assert date(dt.datetime(2026, 3, 1, 9, 30, 15)) == "2026-03-01 09:30"
+    assert date("2026-03-01 09:30:15") == "2026-03-01 09:30"  # the cached figures' moment
+    assert date("2026-03-01") == "2026-03-01" and date(None) == "" and date("—") == "—"
+
+
+def test_no_page_prints_a_date_field_without_the_date_filter():
+    raw = re.compile(r"\{\{\s*[\w.]+?(_date|_on|_at|\.date)\s*\}\}")
+    found = [(str(path.relative_to(TEMPLATES)), m.group(0))
+             for path in sorted(TEMPLATES.rglob("*.html"))
+             for m in raw.finditer(path.read_text(encoding="utf-8"))]
+    assert not found, found
