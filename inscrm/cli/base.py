@@ -68,9 +68,14 @@ def make_app(data_dir, **config):
         raise click.ClickException(f"cannot use the data directory: {exc}") from None
 
 
+def terminal_language():
+    """The language of the terminal's locale: Chinese under zh_CN, English otherwise."""
+    return environment_language(os.environ)
+
+
 def words():
-    """The gettext function of the terminal's locale: Chinese under zh_CN, English otherwise."""
-    return translator(environment_language(os.environ))
+    """The gettext function of the terminal's language."""
+    return translator(terminal_language())
 
 
 def worded(exc, translate=None):

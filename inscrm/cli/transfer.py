@@ -3,8 +3,8 @@ when a file is refused."""
 
 import click
 
-from inscrm.cli.base import fail_on_invalid, require_site, with_app, words
-from inscrm.i18n import N_
+from inscrm.cli.base import fail_on_invalid, require_site, terminal_language, with_app
+from inscrm.i18n import N_, translator
 
 SCREEN = 50
 
@@ -12,14 +12,17 @@ SCREEN = 50
 def run_import(app, file, kind, source, skip_invalid, allow_blacklisted=False):
     """Import one file and report in the terminal's language; exit 1 when it was refused."""
     from inscrm.imports.load import import_file
+    from inscrm.imports.template import KINDS, column_names
 
-    t = words()
+    language = terminal_language()
+    t = translator(language)
     summary = import_file(file, app.config["BACKUPS"], kind=kind, source=source,
                           skip_invalid=skip_invalid, allow_blacklisted=allow_blacklisted,
-                          translate=t)
+                          language=language)
     _blocked(summary, t)
+    columns = column_names(summary.kind, language)
     for problem in summary.problems[:SCREEN]:
-        click.echo(problem.line(summary.file, t), err=True)
+        click.echo(problem.line(summary.file, t, columns), err=True)
     more = summary.problem_count - min(len(summary.problems), SCREEN)
     if more > 0:
         click.echo(t(N_("… and %(count)s more problems")) % {"count": more}, err=True)
@@ -42,7 +45,8 @@ def run_import(app, file, kind, source, skip_invalid, allow_blacklisted=False):
             t(N_("%(file)s: nothing imported: %(count)s of %(rows)s rows have problems "
                  "(use %(hint)s)")) % {"file": summary.file, "count": summary.rejected,
                                        "rows": summary.rows, "hint": hint})
-    click.echo(summary.counts_line(t))
+    kind_name = KINDS[summary.kind].zh if language == "zh" else summary.kind
+    click.echo(summary.counts_line(t, kind_name))
     for number, ref, customer_id, matched_by in summary.flagged[:SCREEN]:
         click.echo(t(N_("row %(row)s: %(ref)s is already customer #%(id)s (same %(by)s); "
                         "linked, not copied")) % {"row": number, "ref": ref, "id": customer_id,

@@ -38,10 +38,10 @@ def get(job_id):
 
 
 def start(path, backups_dir, user, kind=None, source="core", skip_invalid=False, name=None,
-          remove_input=False, allow_blacklisted=False, translate=None):
+          remove_input=False, allow_blacklisted=False, language=None):
     """Start importing `path` in a thread and return the job; `remove_input` deletes the file
     afterwards (an upload: its data is in the database now, its problems in the report, worded
-    by `translate`)."""
+    in `language`)."""
     job = Job(id=secrets.token_hex(8), user_id=user.id, file=name or str(path))
     with _lock:
         finished = [j for j in _jobs.values() if j.done]
@@ -59,7 +59,7 @@ def start(path, backups_dir, user, kind=None, source="core", skip_invalid=False,
                                       skip_invalid=skip_invalid, user=user, progress=progress,
                                       display_name=name,
                                       allow_blacklisted=allow_blacklisted,
-                                      translate=translate)
+                                      language=language)
         except Invalid as exc:
             job.error = (exc.message, exc.params)
         except Exception as exc:  # shown as one line on the page; the log has the details

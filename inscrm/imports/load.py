@@ -20,11 +20,11 @@ from pathlib import Path
 from inscrm.cells import csv_row
 from inscrm.db import transactions
 from inscrm.db.backup import backup
-from inscrm.i18n import N_
+from inscrm.i18n import N_, translator
 from inscrm.imports import upsert
 from inscrm.imports.problems import ERROR_HEADER, REJECTED_FIRST, REJECTED_LAST, Problem
 from inscrm.imports.readers import FileProblem, open_table
-from inscrm.imports.template import KINDS, detect_kind, map_headers
+from inscrm.imports.template import KINDS, column_names, detect_kind, map_headers
 from inscrm.models import AuditLog, Meta, db
 from inscrm.validators import Invalid, parse_date
 
@@ -57,11 +57,11 @@ class Summary:
     problem_count: int = 0
     unlisted: int = 0  # rows with problems left out of the report (beyond REPORTED)
 
-    def counts_line(self, translate=lambda message: message):
+    def counts_line(self, translate=lambda message: message, kind_name=None):
         line = translate(N_("%(file)s: %(kind)s — %(inserted)s inserted, %(updated)s updated, "
                             "%(unchanged)s unchanged, %(matched)s matched by ID number, "
                             "%(existing)s already existing, %(rejected)s rejected")) % {
-            "file": self.file, "kind": self.kind, "inserted": self.inserted,
+            "file": self.file, "kind": kind_name or self.kind, "inserted": self.inserted,
             "updated": self.updated, "unchanged": self.unchanged, "matched": self.matched,
             "existing": self.existing, "rejected": self.rejected}
         if self.blocked:
@@ -112,13 +112,12 @@ def reevaluate_pending():
 
 
 def import_file(path, backups_dir, kind=None, source="core", skip_invalid=False, user=None,
-                progress=None, display_name=None, allow_blacklisted=False, translate=None):
+                progress=None, display_name=None, allow_blacklisted=False, language=None):
     """Import one template file and return its Summary (imported=False when it was refused).
 
     New policies of ours for blacklisted customers are rejected like invalid rows unless
     `allow_blacklisted` (a manager's override, audited once for the file). The report file is
-    worded by `translate` (a gettext function: the importing user's language; English if
-    None)."""
+    worded in `language` (the importing user's; English if None)."""
     path = Path(path)
     name = display_name or path.name
     source = (source or "core").strip()
@@ -131,7 +130,8 @@ def import_file(path, backups_dir, kind=None, source="core", skip_invalid=False,
         summary = Summary(file=name, kind=kind, source=source, skip_invalid=skip_invalid,
                           allow_blacklisted=allow_blacklisted)
         summary.backup = str(backup(db.database, backups_dir, "import"))
-        with Report(path, table.headers, skip_invalid, translate) as report:
+        with Report(path, table.headers, skip_invalid, translator(language),
+                    column_names(kind, language)) as report:
             _load(table, kind, source, summary, report, user, progress)
             summary.report = report.finish()
             summary.unlisted = report.unlisted
@@ -301,9 +301,10 @@ def _policy_numbers(path, mapping):
 class Report:
     """The error report (all-or-nothing) or rejected rows (skip-invalid), beside the input."""
 
-    def __init__(self, path, headers, skip_invalid, translate=None):
+    def __init__(self, path, headers, skip_invalid, translate=None, columns=None):
         self.path = path
         self.translate = translate or (lambda message: message)
+        self.columns = columns or {}  # the columns' names in the report's language
         self.headers = headers
         self.skip_invalid = skip_invalid
         suffix = ".rejected.csv" if skip_invalid else ".errors.csv"
@@ -330,11 +331,12 @@ class Report:
         writer = self._writer()
         if self.skip_invalid:
             cells = [str(c) for c in cells] + [""] * (len(self.headers) - len(cells))
-            reason = "; ".join(p.detail(self.translate) for p in problems)
+            reason = "; ".join(p.detail(self.translate, self.columns) for p in problems)
             writer.writerow(csv_row([number, *cells[:len(self.headers)], reason]))
         else:
             for p in problems:
-                writer.writerow(csv_row([self.path.name, number, p.column, p.value,
+                writer.writerow(csv_row([self.path.name, number,
+                                         self.columns.get(p.column, p.column), p.value,
                                          p.text(self.translate)]))
 
     def _writer(self):

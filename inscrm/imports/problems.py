@@ -39,8 +39,10 @@ class Problem:
         value = str(self.value)
         return value if len(value) <= VALUE_SHOWN else value[:VALUE_SHOWN - 1] + "…"
 
-    def detail(self, translate=_same):
-        """column id_number, value '330…': The check digit of this ID number is wrong."""
+    def detail(self, translate=_same, columns=None):
+        """column id_number, value '330…': The check digit of this ID number is wrong.
+
+        `columns` names the columns in the reader's language (证件号码), else by their code."""
         text = self.text(translate)
         has_value = self.value != ""
         if self.column and has_value:
@@ -51,17 +53,18 @@ class Problem:
             message = N_("value '%(value)s': %(text)s")
         else:
             return text
-        return translate(message) % {"column": self.column, "value": self.quoted_value(),
+        column = (columns or {}).get(self.column, self.column)
+        return translate(message) % {"column": column, "value": self.quoted_value(),
                                      "text": text}
 
-    def line(self, file, translate=_same):
+    def line(self, file, translate=_same, columns=None):
         """customers.csv row 7, column id_number, value '330…': The check digit … is wrong."""
         if self.column or self.value != "":
             message = N_("%(file)s row %(row)s, %(detail)s")
         else:
             message = N_("%(file)s row %(row)s: %(detail)s")
         return translate(message) % {"file": file, "row": self.row,
-                                     "detail": self.detail(translate)}
+                                     "detail": self.detail(translate, columns)}
 
 
 class FileProblem(Invalid):

@@ -251,6 +251,14 @@ KINDS = {
 MAX_COLUMNS = 100  # no template kind comes near; a wider sheet is not an import file
 
 
+def column_names(kind, language):
+    """{column: name} a reader of `language` knows the columns of `kind` by: the Chinese
+    headers for Chinese, the codes (the English headers) otherwise."""
+    if language != "zh" or kind not in KINDS:
+        return {}
+    return {column.name: column.zh for column in KINDS[kind].columns}
+
+
 def header_name(cell, kind):
     """The template column a header cell names for this kind, or None."""
     text = re.sub(r"[\s*（）()]+", " ", str(cell or "")).strip()

@@ -8,9 +8,8 @@ from flask import Blueprint, abort, current_app, g, request, send_file
 from flask_babel import get_locale, gettext
 from flask_babel import gettext as _
 
-from inscrm.i18n import translator
 from inscrm.imports import jobs
-from inscrm.imports.template import KINDS
+from inscrm.imports.template import KINDS, column_names
 from inscrm.imports.workbook import template_workbook
 from inscrm.labels import label
 from inscrm.models import SEGMENTS
@@ -62,7 +61,7 @@ def upload():
                      skip_invalid=bool(request.form.get("skip_invalid")), name=name,
                      remove_input=True,
                      allow_blacklisted=bool(request.form.get("allow_blacklisted")),
-                     translate=translator(str(get_locale())))
+                     language=str(get_locale()))
     return _job_response(job)
 
 
@@ -93,7 +92,8 @@ def _job_response(job):
     if job.error is not None:
         message, params = job.error
         error = gettext(message) % params if params else gettext(message)
-    lines = [p.line(summary.file, gettext) for p in summary.problems] if summary else []
+    columns = column_names(summary.kind, str(get_locale())) if summary else {}
+    lines = [p.line(summary.file, gettext, columns) for p in summary.problems] if summary else []
     blocked = [(row, row.problem.text(gettext)) for row in summary.blocked[:200]] if summary else []
     kind_names = {name: gettext(label("import_kind", name)) for name in KINDS}
     return render("imports/job.html", "imports/_job.html", job=job, done=done,

@@ -7,7 +7,7 @@ import pytest
 
 from inscrm.i18n import environment_language, translator
 from inscrm.imports.problems import Problem
-from inscrm.imports.template import CHOICES, ENUMS, enum_parser
+from inscrm.imports.template import CHOICES, ENUMS, column_names, enum_parser
 from inscrm.models import User
 from inscrm.validators import Invalid
 from tests.helpers import login, post
@@ -26,6 +26,9 @@ def test_a_problem_reads_in_chinese_or_in_english():
     required = Problem(5, "name", "", "This column is required.")
     assert required.line("c.csv", zh) == "c.csv 第 5 行，列 name：此列为必填项。"
     assert required.line("c.csv", en) == "c.csv row 5, column name: This column is required."
+    names = column_names("customers", "zh")
+    assert required.line("c.csv", zh, names) == "c.csv 第 5 行，列 客户名称：此列为必填项。"
+    assert column_names("customers", "en") == {}
     whole_row = Problem(3, "", "", "This column is required.")
     assert whole_row.line("c.csv", zh) == "c.csv 第 3 行：此列为必填项。"
 
@@ -64,26 +67,29 @@ def test_a_chinese_user_reads_the_report_in_chinese_with_the_rejected_rows(clien
         assert User.get(User.username == "admin").language == "zh"
     job_id, html = wait_for(client, upload(client, _bad_file(tmp_path), skip_invalid="1")
                             .get_data(as_text=True))
-    assert "bad.csv 第 3 行，列 kind，值“alien”：未知取值 alien" in html
+    assert "bad.csv 第 3 行，列 客户类型，值“alien”：未知取值 alien" in html
     report = client.get(f"/imports/jobs/{job_id}/report")
     rows = list(csv.reader(report.get_data().decode("utf-8-sig").splitlines()))
     report.close()
     assert rows[0] == ["行号", *CUSTOMER_HEADER, "原因"]
-    assert rows[1][0] == "3" and rows[1][-1].startswith("列 kind，值“alien”：未知取值 alien")
+    assert rows[1][0] == "3" and rows[1][-1].startswith("列 客户类型，值“alien”：未知取值 alien")
 
 
 def test_the_import_command_speaks_chinese_in_a_chinese_terminal(runner, tmp_path):
     runner.env.update(LANG="zh_CN.UTF-8")
     result = runner("import", str(_bad_file(tmp_path)))
     assert result.exit_code == 1
-    assert "bad.csv 第 3 行，列 kind，值“alien”：未知取值 alien" in result.output
+    assert "bad.csv 第 3 行，列 客户类型，值“alien”：未知取值 alien" in result.output
     assert "全部问题列在" in result.output
     assert "未导入任何数据：3 行中有 1 行有问题" in result.output
     assert "row" not in result.output and "column" not in result.output
     with (tmp_path / "bad.csv.errors.csv").open(encoding="utf-8-sig") as f:
         lines = list(csv.reader(f))
     assert lines[0] == ["文件", "行号", "列", "值", "问题"]
-    assert lines[1][:4] == ["bad.csv", "3", "kind", "alien"] and "未知取值" in lines[1][4]
+    assert lines[1][:4] == ["bad.csv", "3", "客户类型", "alien"] and "未知取值" in lines[1][4]
+    result = runner("import", str(_bad_file(tmp_path)), "--skip-invalid")
+    assert result.exit_code == 0
+    assert "bad.csv：客户 — 新增 2，更新 0" in result.output and "被拒绝的行已写入" in result.output
 
 
 def test_the_import_command_speaks_english_in_an_english_terminal(runner, tmp_path):
