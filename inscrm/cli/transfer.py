@@ -5,6 +5,7 @@ import click
 
 from inscrm.cli.base import fail_on_invalid, require_site, terminal_language, with_app
 from inscrm.i18n import N_, translator
+from inscrm.validators import Invalid
 
 SCREEN = 50
 
@@ -12,13 +13,18 @@ SCREEN = 50
 def run_import(app, file, kind, source, skip_invalid, allow_blacklisted=False):
     """Import one file and report in the terminal's language; exit 1 when it was refused."""
     from inscrm.imports.load import import_file
-    from inscrm.imports.template import KINDS, column_names
+    from inscrm.imports.template import column_names, kind_name, reader_params
 
     language = terminal_language()
     t = translator(language)
-    summary = import_file(file, app.config["BACKUPS"], kind=kind, source=source,
-                          skip_invalid=skip_invalid, allow_blacklisted=allow_blacklisted,
-                          language=language)
+    try:
+        summary = import_file(file, app.config["BACKUPS"], kind=kind, source=source,
+                              skip_invalid=skip_invalid, allow_blacklisted=allow_blacklisted,
+                              language=language)
+    except Invalid as exc:
+        message = t(exc.message)
+        params = reader_params(exc.params, language)
+        raise click.ClickException(message % params if params else message) from None
     _blocked(summary, t)
     columns = column_names(summary.kind, language)
     for problem in summary.problems[:SCREEN]:
@@ -45,8 +51,7 @@ def run_import(app, file, kind, source, skip_invalid, allow_blacklisted=False):
             t(N_("%(file)s: nothing imported: %(count)s of %(rows)s rows have problems "
                  "(use %(hint)s)")) % {"file": summary.file, "count": summary.rejected,
                                        "rows": summary.rows, "hint": hint})
-    kind_name = KINDS[summary.kind].zh if language == "zh" else summary.kind
-    click.echo(summary.counts_line(t, kind_name))
+    click.echo(summary.counts_line(t, kind_name(summary.kind, language)))
     for number, ref, customer_id, matched_by in summary.flagged[:SCREEN]:
         click.echo(t(N_("row %(row)s: %(ref)s is already customer #%(id)s (same %(by)s); "
                         "linked, not copied")) % {"row": number, "ref": ref, "id": customer_id,

@@ -14,6 +14,9 @@ VALUE_SHOWN = 40  # characters of a cell's value quoted in a problem
 # The report's header rows (see load.Report), lower case as the English report always had them.
 ERROR_HEADER = (N_("file"), N_("row"), N_("column"), N_("value"), N_("problem"))
 REJECTED_FIRST, REJECTED_LAST = N_("row"), N_("reason")
+# The source of references an import uses unless told (the core system), in the reader's words;
+# other sources are names the office gave, shown as given.
+REF_SOURCES = {"core": N_("core")}
 
 
 def _same(message):
@@ -32,8 +35,15 @@ class Problem:
     def text(self, translate=_same):
         if not self.params:
             return translate(self.message)
-        params = {k: translate(v) if k in self.words else v for k, v in self.params.items()}
-        return translate(self.message) % params
+        return translate(self.message) % {k: self._param(k, v, translate)
+                                          for k, v in self.params.items()}
+
+    def _param(self, key, value, translate):
+        if key in self.words:
+            return translate(value)
+        if key == "source" and value in REF_SOURCES:
+            return translate(REF_SOURCES[value])
+        return value
 
     def quoted_value(self):
         value = str(self.value)

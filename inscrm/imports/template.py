@@ -259,6 +259,23 @@ def column_names(kind, language):
     return {column.name: column.zh for column in KINDS[kind].columns}
 
 
+def kind_name(kind, language):
+    """A kind of file as a reader of `language` calls it: 客户, or customers."""
+    return KINDS[kind].zh if language == "zh" and kind in KINDS else kind
+
+
+def reader_params(params, language):
+    """A refusal's figures for its reader: a kind and its columns named in `language`."""
+    params = dict(params)
+    kind = params.get("kind")
+    if kind in KINDS:
+        names = column_names(kind, language)
+        if isinstance(params.get("columns"), str):
+            params["columns"] = ", ".join(names.get(c, c) for c in params["columns"].split(", "))
+        params["kind"] = kind_name(kind, language)
+    return params
+
+
 def header_name(cell, kind):
     """The template column a header cell names for this kind, or None."""
     text = re.sub(r"[\s*（）()]+", " ", str(cell or "")).strip()

@@ -9,7 +9,7 @@ from flask_babel import get_locale, gettext
 from flask_babel import gettext as _
 
 from inscrm.imports import jobs
-from inscrm.imports.template import KINDS, column_names
+from inscrm.imports.template import KINDS, column_names, reader_params
 from inscrm.imports.workbook import template_workbook
 from inscrm.labels import label
 from inscrm.models import SEGMENTS
@@ -91,6 +91,7 @@ def _job_response(job):
     error = None
     if job.error is not None:
         message, params = job.error
+        params = reader_params(params, str(get_locale()))
         error = gettext(message) % params if params else gettext(message)
     columns = column_names(summary.kind, str(get_locale())) if summary else {}
     lines = [p.line(summary.file, gettext, columns) for p in summary.problems] if summary else []

@@ -111,3 +111,28 @@ def test_an_enum_column_names_its_values_in_the_readers_language():
     problem = Problem(4, "credit", "maybe", exc.message, exc.params, exc.words)
     assert problem.text(zh) == "未知取值 maybe;应为 良好、不良、未知 之一。"
     assert problem.text() == "Unknown value maybe; expected one of good, bad, unknown."
+
+
+def test_a_refused_file_names_its_kind_and_columns_in_the_readers_language(client, runner,
+                                                                          tmp_path):
+    path = write_csv(tmp_path / "p.csv", ["policy_no", "customer_ref", "start_date"],
+                     [["P1", "C1", "2025-01-01"]])
+    result = runner("import", str(path), "--kind", "policies")
+    assert result.exit_code == 1
+    assert "p.csv lacks the required columns premium, end_date for policies." in result.output
+    runner.env.update(LANG="zh_CN.UTF-8")
+    result = runner("import", str(path), "--kind", "policies")
+    assert "p.csv 缺少 保单 的必填列 保费, 终保日期。" in result.output
+    login(client)
+    _, html = wait_for(client, upload(client, path, kind="policies").get_data(as_text=True))
+    assert "p.csv 缺少 保单 的必填列 保费, 终保日期。" in html
+
+
+def test_the_core_system_is_named_in_the_readers_language():
+    problem = Problem(2, "customer_ref", "NOBODY",
+                      "No customer with reference %(ref)s in source %(source)s.",
+                      {"ref": "NOBODY", "source": "core"})
+    assert problem.text(translator("zh")) == "来源 核心系统 中没有客户编号 NOBODY。"
+    assert problem.text() == "No customer with reference NOBODY in source core."
+    dealer = Problem(2, "customer_ref", "X", problem.message, {"ref": "X", "source": "dealer_x"})
+    assert dealer.text(translator("zh")) == "来源 dealer_x 中没有客户编号 X。"
