@@ -55,7 +55,7 @@ def run_import(app, file, kind, source, skip_invalid, allow_blacklisted=False):
     for number, ref, customer_id, matched_by in summary.flagged[:SCREEN]:
         click.echo(t(N_("row %(row)s: %(ref)s is already customer #%(id)s (same %(by)s); "
                         "linked, not copied")) % {"row": number, "ref": ref, "id": customer_id,
-                                                  "by": matched_by})
+                                                  "by": columns.get(matched_by, matched_by)})
     if len(summary.flagged) > SCREEN:
         click.echo(t(N_("… and %(count)s more already existing")) % {
             "count": len(summary.flagged) - SCREEN})

@@ -99,7 +99,7 @@ def _job_response(job):
     kind_names = {name: gettext(label("import_kind", name)) for name in KINDS}
     return render("imports/job.html", "imports/_job.html", job=job, done=done,
                   summary=summary, error=error, problems=lines, kind_names=kind_names,
-                  blocked=blocked)
+                  blocked=blocked, columns=columns)
 
 
 @bp.route("/jobs/<job_id>")

@@ -10,7 +10,7 @@ from inscrm.imports.problems import Problem
 from inscrm.imports.template import CHOICES, ENUMS, column_names, enum_parser
 from inscrm.models import User
 from inscrm.validators import Invalid
-from tests.helpers import login, post
+from tests.helpers import login, make_customer, post
 from tests.importfiles import CUSTOMER_HEADER, customer_rows, write_csv
 from tests.imports.test_import_web import upload, wait_for
 
@@ -136,3 +136,13 @@ def test_the_core_system_is_named_in_the_readers_language():
     assert problem.text() == "No customer with reference NOBODY in source core."
     dealer = Problem(2, "customer_ref", "X", problem.message, {"ref": "X", "source": "dealer_x"})
     assert dealer.text(translator("zh")) == "来源 dealer_x 中没有客户编号 X。"
+
+
+def test_a_list_row_found_among_the_customers_says_by_what_in_chinese(client, app, tmp_path):
+    with app.app_context():
+        make_customer(name="老客户乙", phone="13955556666")
+    path = write_csv(tmp_path / "yellow.csv", ["customer_ref", "kind", "name", "phone"],
+                     [["Y2", "个人", "黄页乙", "13955556666"]])
+    login(client)
+    _, html = wait_for(client, upload(client, path, source="yellow_pages").get_data(as_text=True))
+    assert "第 2 行: Y2 →" in html and "(联系电话)" in html and "(phone)" not in html
