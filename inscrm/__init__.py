@@ -211,8 +211,7 @@ def _register_template_helpers(app):
     @app.template_filter("system_note")
     def system_note_filter(note):
         """{{ version.note|system_note }}: a note the system wrote, in the UI language."""
-        msgid = system_note(note)
-        return gettext(msgid) if msgid else (note or "")
+        return system_note(note, gettext)
 
     from inscrm.segments.engine import evaluated_on
 

@@ -1,5 +1,7 @@
 """Words for the codes stored in the database, as gettext msgids (the catalog has the Chinese)."""
 
+import re
+
 from inscrm.i18n import N_
 
 LABELS = {
@@ -135,6 +137,15 @@ def task_title(kind, title):
     return SERVICE_TITLES[code] if code else title
 
 
-def system_note(note):
-    """The msgid of a note the system wrote (the first thresholds), or None for a person's."""
-    return SYSTEM_NOTES.get(note)
+_DRAFT_NOTE = re.compile(r"draft (\d+)")  # a published HQ draft that had no note of its own
+
+
+def system_note(note, translate):
+    """A rule version's note in the language of `translate` when the system wrote it (the
+    first thresholds, a published draft); a person's note as written."""
+    if note in SYSTEM_NOTES:
+        return translate(SYSTEM_NOTES[note])
+    draft = _DRAFT_NOTE.fullmatch(note or "")
+    if draft:
+        return translate(N_("Draft %(number)s")) % {"number": draft.group(1)}
+    return note or ""

@@ -3,6 +3,7 @@ is stored as a msgid and read in the reader's language; older rows in Chinese re
 
 import datetime as dt
 
+from inscrm.i18n import translator
 from inscrm.labels import SERVICE_TITLES, system_note, task_title
 from inscrm.models import Task
 from tests.helpers import login, make_customer, make_user, post
@@ -16,8 +17,11 @@ def test_a_service_title_is_a_msgid_and_other_titles_are_data():
     assert task_title("service", "电话回访") == "Follow-up call"
     assert task_title("follow_up", "上门拜访，谈续保") is None  # the notes of a call: data
     assert task_title("renewal", "P2025000001") is None
-    assert system_note("defaults") == "Default thresholds"
-    assert system_note("raised the quota") is None
+    zh = translator("zh")
+    assert system_note("defaults", zh) == "默认阈值"
+    assert system_note("defaults", translator("en")) == "Default thresholds"
+    assert system_note("draft 7", zh) == "草案 7"
+    assert system_note("raised the quota", zh) == "raised the quota"  # a person's words
 
 
 def _service_tasks(app):
