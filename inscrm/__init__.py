@@ -213,6 +213,13 @@ def _register_template_helpers(app):
         """{{ version.note|system_note }}: a note the system wrote, in the UI language."""
         return system_note(note, gettext)
 
+    from inscrm.sync import rejection_text
+
+    @app.template_filter("rejection")
+    def rejection_filter(item):
+        """{{ item|rejection }}: why a synced row was rejected, in the UI language."""
+        return rejection_text(item, gettext)
+
     from inscrm.segments.engine import evaluated_on
 
     app.jinja_env.globals["segment_evaluated_on"] = evaluated_on
