@@ -4,6 +4,7 @@ Domain code marks its messages with `N_` and takes a `translate` callable, so it
 Flask and the CLI, the pages and the exports word a message the same way.
 """
 
+import functools
 from pathlib import Path
 
 from babel.support import Translations
@@ -33,7 +34,12 @@ def translator(language):
     stay English for "en", the catalog words them for "zh"."""
     if language not in LANGUAGES or language == "en":
         return _same
-    return Translations.load(str(CATALOGS), [language]).gettext
+    return _catalog(language).gettext
+
+
+@functools.lru_cache(maxsize=len(LANGUAGES))
+def _catalog(language):
+    return Translations.load(str(CATALOGS), [language])
 
 
 def _same(message):
