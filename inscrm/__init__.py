@@ -194,13 +194,31 @@ def _register_template_helpers(app):
 
     from flask_babel import get_locale, gettext
 
-    from inscrm.labels import label
+    from inscrm.labels import label, system_note, task_title
     from inscrm.segments.reasons import describe
 
     @app.template_filter("label")
     def label_filter(code, kind):
         """{{ customer.segment|label('segment') }} in the UI language."""
         return gettext(label(kind, code))
+
+    @app.template_filter("task_title")
+    def task_title_filter(task):
+        """{{ task|task_title }}: a service plan's title in the UI language, others as written."""
+        msgid = task_title(task.kind, task.title)
+        return gettext(msgid) if msgid else (task.title or "")
+
+    @app.template_filter("system_note")
+    def system_note_filter(note):
+        """{{ version.note|system_note }}: a note the system wrote, in the UI language."""
+        return system_note(note, gettext)
+
+    from inscrm.sync import rejection_text
+
+    @app.template_filter("rejection")
+    def rejection_filter(item):
+        """{{ item|rejection }}: why a synced row was rejected, in the UI language."""
+        return rejection_text(item, gettext)
 
     from inscrm.segments.engine import evaluated_on
 

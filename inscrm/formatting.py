@@ -13,8 +13,15 @@ def money(value):
 
 
 def date(value):
+    """Every date shown, one way: 2026-03-01, and a moment 2026-03-01 09:30 (also one kept as
+    ISO text, as the cached figures keep theirs)."""
     if value is None or value == "":
         return ""
+    if isinstance(value, str) and len(value) > 10:
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, dt.date):

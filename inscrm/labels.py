@@ -1,5 +1,7 @@
 """Words for the codes stored in the database, as gettext msgids (the catalog has the Chinese)."""
 
+import re
+
 from inscrm.i18n import N_
 
 LABELS = {
@@ -81,6 +83,13 @@ LABELS = {
         "service": N_("Service plan"),
         "other": N_("Other"),
     },
+    "import_kind": {
+        "customers": N_("Customer records"),
+        "policies": N_("Policies"),
+        "claims": N_("Claims"),
+        "activities": N_("Contacts"),
+        "blacklist": N_("Blacklist entries"),
+    },
     "task_status": {"open": N_("Open"), "done": N_("Done"), "cancelled": N_("Cancelled")},
     "blacklist_reason": {
         "fraud": N_("Fraud tendency"),
@@ -103,3 +112,40 @@ LABELS = {
 def label(kind, code):
     """The msgid for a code, or the code itself when it has no label."""
     return LABELS.get(kind, {}).get(code, code or "")
+
+
+# What the system itself writes into rows as words, stored as a code or an English msgid and
+# worded on display; older rows hold the Chinese words the office used to get, read the same.
+SERVICE_TITLES = {
+    "message": N_("Greeting message"),
+    "call": N_("Follow-up call"),
+    "visit": N_("Home visit"),
+}
+_OLD_SERVICE_TITLES = {"短信问候": "message", "电话回访": "call", "上门拜访": "visit"}
+SYSTEM_NOTES = {
+    "defaults": N_("Default thresholds"),
+    "service plans and quote advice": N_("Service plans and quote advice"),
+}
+
+
+def task_title(kind, title):
+    """The msgid of a title the system wrote (a service plan's task), or None: a policy number
+    or the notes of a call are data, shown as written."""
+    if kind != "service" or not title:
+        return None
+    code = _OLD_SERVICE_TITLES.get(title)
+    return SERVICE_TITLES[code] if code else title
+
+
+_DRAFT_NOTE = re.compile(r"draft (\d+)")  # a published HQ draft that had no note of its own
+
+
+def system_note(note, translate):
+    """A rule version's note in the language of `translate` when the system wrote it (the
+    first thresholds, a published draft); a person's note as written."""
+    if note in SYSTEM_NOTES:
+        return translate(SYSTEM_NOTES[note])
+    draft = _DRAFT_NOTE.fullmatch(note or "")
+    if draft:
+        return translate(N_("Draft %(number)s")) % {"number": draft.group(1)}
+    return note or ""

@@ -12,6 +12,8 @@ from inscrm.i18n import N_
 
 
 class Invalid(ValueError):
+    words = ()  # the params that are msgids themselves, worded in the reader's language too
+
     def __init__(self, message, **params):
         super().__init__(message % params if params else message)
         self.message = message

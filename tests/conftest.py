@@ -117,7 +117,10 @@ class Runner:
         """`database_url`: "" for the data directory's SQLite file whatever the test's engine
         (another installation beside the test's own)."""
         self.data_dir = str(data_dir)
-        self.env = {} if database_url is None else {"INSCRM_DATABASE_URL": database_url or None}
+        # an English terminal whatever the machine's locale (the CLI speaks its locale's language)
+        self.env = {"LANGUAGE": None, "LC_ALL": None, "LC_MESSAGES": None, "LANG": "C.UTF-8"}
+        if database_url is not None:
+            self.env["INSCRM_DATABASE_URL"] = database_url or None
 
     def __call__(self, *args, data_dir=True):
         argv = list(args)

@@ -1,11 +1,13 @@
 """What every command shares: the data directory option, opening its app, one-line refusals."""
 
 import functools
+import os
 
 import click
 
 from inscrm import create_app
 from inscrm.db.schema import SchemaError
+from inscrm.i18n import environment_language, translator
 from inscrm.sites import is_initialised
 from inscrm.validators import Invalid
 
@@ -66,14 +68,31 @@ def make_app(data_dir, **config):
         raise click.ClickException(f"cannot use the data directory: {exc}") from None
 
 
+def terminal_language():
+    """The language of the terminal's locale: Chinese under zh_CN, English otherwise."""
+    return environment_language(os.environ)
+
+
+def words():
+    """The gettext function of the terminal's language."""
+    return translator(terminal_language())
+
+
+def worded(exc, translate=None):
+    """An Invalid's message in the terminal's language."""
+    message = (translate or words())(exc.message)
+    return message % exc.params if exc.params else message
+
+
 def fail_on_invalid(func):
-    """Turn a domain refusal (Invalid) into one line and exit status 1."""
+    """Turn a domain refusal (Invalid) into one line, in the terminal's language, and exit
+    status 1."""
     @functools.wraps(func)
     def wrapped(*args, **kwargs):
         try:
             return func(*args, **kwargs)
         except Invalid as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(worded(exc)) from None
 
     return wrapped
 

@@ -3,55 +3,79 @@ when a file is refused."""
 
 import click
 
-from inscrm.cli.base import fail_on_invalid, require_site, with_app
+from inscrm.cli.base import fail_on_invalid, require_site, terminal_language, with_app
+from inscrm.i18n import N_, translator
+from inscrm.validators import Invalid
 
 SCREEN = 50
 
 
 def run_import(app, file, kind, source, skip_invalid, allow_blacklisted=False):
-    """Import one file and report; exit 1 when it was refused."""
+    """Import one file and report in the terminal's language; exit 1 when it was refused."""
     from inscrm.imports.load import import_file
+    from inscrm.imports.template import column_names, kind_name, reader_params
 
-    summary = import_file(file, app.config["BACKUPS"], kind=kind, source=source,
-                          skip_invalid=skip_invalid, allow_blacklisted=allow_blacklisted)
-    _blocked(summary)
+    language = terminal_language()
+    t = translator(language)
+    try:
+        summary = import_file(file, app.config["BACKUPS"], kind=kind, source=source,
+                              skip_invalid=skip_invalid, allow_blacklisted=allow_blacklisted,
+                              language=language)
+    except Invalid as exc:
+        message = t(exc.message)
+        params = reader_params(exc.params, language)
+        raise click.ClickException(message % params if params else message) from None
+    _blocked(summary, t)
+    columns = column_names(summary.kind, language)
     for problem in summary.problems[:SCREEN]:
-        click.echo(problem.line(summary.file), err=True)
+        click.echo(problem.line(summary.file, t, columns), err=True)
     more = summary.problem_count - min(len(summary.problems), SCREEN)
     if more > 0:
-        click.echo(f"… and {more} more problems", err=True)
+        click.echo(t(N_("… and %(count)s more problems")) % {"count": more}, err=True)
     if summary.report:
-        label = "rejected rows written to" if skip_invalid else "all problems are listed in"
         if summary.unlisted:
-            label = f"the first {summary.rejected - summary.unlisted} rows with problems are in"
-        click.echo(f"{label} {summary.report}", err=True)
+            label = t(N_("the first %(count)s rows with problems are in %(file)s"))
+        elif skip_invalid:
+            label = t(N_("rejected rows written to %(file)s"))
+        else:
+            label = t(N_("all problems are listed in %(file)s"))
+        click.echo(label % {"count": summary.rejected - summary.unlisted,
+                            "file": summary.report}, err=True)
     if not summary.imported:
-        hint = "--skip-invalid to import the others"
         if summary.blocked and not allow_blacklisted:
-            hint += ", or --allow-blacklisted to override the blacklist"
+            hint = t(N_("--skip-invalid to import the others, or --allow-blacklisted to "
+                        "override the blacklist"))
+        else:
+            hint = t(N_("--skip-invalid to import the others"))
         raise click.ClickException(
-            f"{summary.file}: nothing imported: {summary.rejected} of {summary.rows} rows have "
-            f"problems (use {hint})")
-    click.echo(summary.counts_line())
+            t(N_("%(file)s: nothing imported: %(count)s of %(rows)s rows have problems "
+                 "(use %(hint)s)")) % {"file": summary.file, "count": summary.rejected,
+                                       "rows": summary.rows, "hint": hint})
+    click.echo(summary.counts_line(t, kind_name(summary.kind, language)))
     for number, ref, customer_id, matched_by in summary.flagged[:SCREEN]:
-        click.echo(f"row {number}: {ref} is already customer #{customer_id} "
-                   f"(same {matched_by}); linked, not copied")
+        click.echo(t(N_("row %(row)s: %(ref)s is already customer #%(id)s (same %(by)s); "
+                        "linked, not copied")) % {"row": number, "ref": ref, "id": customer_id,
+                                                  "by": columns.get(matched_by, matched_by)})
     if len(summary.flagged) > SCREEN:
-        click.echo(f"… and {len(summary.flagged) - SCREEN} more already existing")
+        click.echo(t(N_("… and %(count)s more already existing")) % {
+            "count": len(summary.flagged) - SCREEN})
 
 
-def _blocked(summary):
+def _blocked(summary, t):
     """The rows of new policies for blacklisted customers, stopped or let through."""
     if not summary.blocked:
         return
-    fate = ("let through by --allow-blacklisted (audited)" if summary.allow_blacklisted
-            else "rejected")
-    click.echo(f"blocked by the blacklist: {len(summary.blocked)} rows, {fate}", err=True)
+    fate = (t(N_("let through by --allow-blacklisted (audited)")) if summary.allow_blacklisted
+            else t(N_("rejected")))
+    click.echo(t(N_("blocked by the blacklist: %(count)s rows, %(fate)s")) % {
+        "count": len(summary.blocked), "fate": fate}, err=True)
     for row in summary.blocked[:SCREEN]:
-        click.echo(f"  row {row.row}: policy {row.policy_no}, customer {row.ref}: "
-                   f"{row.problem.text()}", err=True)
+        click.echo("  " + t(N_("row %(row)s: policy %(policy)s, customer %(ref)s: %(text)s")) % {
+            "row": row.row, "policy": row.policy_no, "ref": row.ref,
+            "text": row.problem.text(t)}, err=True)
     if len(summary.blocked) > SCREEN:
-        click.echo(f"  … and {len(summary.blocked) - SCREEN} more", err=True)
+        click.echo("  " + t(N_("… and %(count)s more")) % {
+            "count": len(summary.blocked) - SCREEN}, err=True)
 
 
 def run_export(what, out, first, last, full_ids):

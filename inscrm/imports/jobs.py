@@ -38,9 +38,10 @@ def get(job_id):
 
 
 def start(path, backups_dir, user, kind=None, source="core", skip_invalid=False, name=None,
-          remove_input=False, allow_blacklisted=False):
+          remove_input=False, allow_blacklisted=False, language=None):
     """Start importing `path` in a thread and return the job; `remove_input` deletes the file
-    afterwards (an upload: its data is in the database now, its problems in the report)."""
+    afterwards (an upload: its data is in the database now, its problems in the report, worded
+    in `language`)."""
     job = Job(id=secrets.token_hex(8), user_id=user.id, file=name or str(path))
     with _lock:
         finished = [j for j in _jobs.values() if j.done]
@@ -57,7 +58,8 @@ def start(path, backups_dir, user, kind=None, source="core", skip_invalid=False,
             job.summary = import_file(path, backups_dir, kind=kind, source=source,
                                       skip_invalid=skip_invalid, user=user, progress=progress,
                                       display_name=name,
-                                      allow_blacklisted=allow_blacklisted)
+                                      allow_blacklisted=allow_blacklisted,
+                                      language=language)
         except Invalid as exc:
             job.error = (exc.message, exc.params)
         except Exception as exc:  # shown as one line on the page; the log has the details

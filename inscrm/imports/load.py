@@ -20,11 +20,11 @@ from pathlib import Path
 from inscrm.cells import csv_row
 from inscrm.db import transactions
 from inscrm.db.backup import backup
-from inscrm.i18n import N_
+from inscrm.i18n import N_, translator
 from inscrm.imports import upsert
-from inscrm.imports.problems import Problem
+from inscrm.imports.problems import ERROR_HEADER, REJECTED_FIRST, REJECTED_LAST, Problem
 from inscrm.imports.readers import FileProblem, open_table
-from inscrm.imports.template import KINDS, detect_kind, map_headers
+from inscrm.imports.template import KINDS, column_names, detect_kind, map_headers
 from inscrm.models import AuditLog, Meta, db
 from inscrm.validators import Invalid, parse_date
 
@@ -57,12 +57,16 @@ class Summary:
     problem_count: int = 0
     unlisted: int = 0  # rows with problems left out of the report (beyond REPORTED)
 
-    def counts_line(self):
-        line = (f"{self.file}: {self.kind} — {self.inserted} inserted, {self.updated} updated, "
-                f"{self.unchanged} unchanged, {self.matched} matched by ID number, "
-                f"{self.existing} already existing, {self.rejected} rejected")
+    def counts_line(self, translate=lambda message: message, kind_name=None):
+        line = translate(N_("%(file)s: %(kind)s — %(inserted)s inserted, %(updated)s updated, "
+                            "%(unchanged)s unchanged, %(matched)s matched by ID number, "
+                            "%(existing)s already existing, %(rejected)s rejected")) % {
+            "file": self.file, "kind": kind_name or self.kind, "inserted": self.inserted,
+            "updated": self.updated, "unchanged": self.unchanged, "matched": self.matched,
+            "existing": self.existing, "rejected": self.rejected}
         if self.blocked:
-            line += f", {len(self.blocked)} blocked by the blacklist"
+            line += translate(N_(", %(count)s blocked by the blacklist")) % {
+                "count": len(self.blocked)}
         return line
 
 
@@ -108,11 +112,12 @@ def reevaluate_pending():
 
 
 def import_file(path, backups_dir, kind=None, source="core", skip_invalid=False, user=None,
-                progress=None, display_name=None, allow_blacklisted=False):
+                progress=None, display_name=None, allow_blacklisted=False, language=None):
     """Import one template file and return its Summary (imported=False when it was refused).
 
     New policies of ours for blacklisted customers are rejected like invalid rows unless
-    `allow_blacklisted` (a manager's override, audited once for the file)."""
+    `allow_blacklisted` (a manager's override, audited once for the file). The report file is
+    worded in `language` (the importing user's; English if None)."""
     path = Path(path)
     name = display_name or path.name
     source = (source or "core").strip()
@@ -125,7 +130,8 @@ def import_file(path, backups_dir, kind=None, source="core", skip_invalid=False,
         summary = Summary(file=name, kind=kind, source=source, skip_invalid=skip_invalid,
                           allow_blacklisted=allow_blacklisted)
         summary.backup = str(backup(db.database, backups_dir, "import"))
-        with Report(path, table.headers, skip_invalid) as report:
+        with Report(path, table.headers, skip_invalid, translator(language),
+                    column_names(kind, language)) as report:
             _load(table, kind, source, summary, report, user, progress)
             summary.report = report.finish()
             summary.unlisted = report.unlisted
@@ -262,7 +268,8 @@ def _parse(number, cells, columns, spec, seen, width):
             # an XLSX date cell arrives as a date: only the date parser takes it as it is
             values[name] = column.parse(raw if column.parse is parse_date else str(raw))
         except Invalid as exc:
-            problems.append(Problem(number, name, str(raw), exc.message, exc.params))
+            problems.append(Problem(number, name, str(raw), exc.message, exc.params,
+                                    exc.words))
     for check in upsert.ROW_CHECKS.get(spec.name, ()):
         problem = check(values)
         if problem is not None:
@@ -294,8 +301,10 @@ def _policy_numbers(path, mapping):
 class Report:
     """The error report (all-or-nothing) or rejected rows (skip-invalid), beside the input."""
 
-    def __init__(self, path, headers, skip_invalid):
+    def __init__(self, path, headers, skip_invalid, translate=None, columns=None):
         self.path = path
+        self.translate = translate or (lambda message: message)
+        self.columns = columns or {}  # the columns' names in the report's language
         self.headers = headers
         self.skip_invalid = skip_invalid
         suffix = ".rejected.csv" if skip_invalid else ".errors.csv"
@@ -322,20 +331,24 @@ class Report:
         writer = self._writer()
         if self.skip_invalid:
             cells = [str(c) for c in cells] + [""] * (len(self.headers) - len(cells))
-            reason = "; ".join(p.detail() for p in problems)
+            reason = "; ".join(p.detail(self.translate, self.columns) for p in problems)
             writer.writerow(csv_row([number, *cells[:len(self.headers)], reason]))
         else:
             for p in problems:
-                writer.writerow(csv_row([self.path.name, number, p.column, p.value, p.text()]))
+                writer.writerow(csv_row([self.path.name, number,
+                                         self.columns.get(p.column, p.column), p.value,
+                                         p.text(self.translate)]))
 
     def _writer(self):
         if self._file is None:
             self._file = self.target.open("w", encoding="utf-8-sig", newline="")
             self._csv = csv.writer(self._file, lineterminator="\r\n")
+            words = self.translate
             if self.skip_invalid:
-                self._csv.writerow(csv_row(["row", *self.headers, "reason"]))
+                self._csv.writerow(csv_row([words(REJECTED_FIRST), *self.headers,
+                                            words(REJECTED_LAST)]))
             else:
-                self._csv.writerow(["file", "row", "column", "value", "problem"])
+                self._csv.writerow([words(header) for header in ERROR_HEADER])
         return self._csv
 
     def finish(self):
@@ -344,8 +357,9 @@ class Report:
                 self.target.unlink()  # an old report of a file that is now clean
             return None
         if self.unlisted:
-            note = (f"… and {self.unlisted} more rows with problems, not listed here: fix the "
-                    "rows above and import the file again")
+            note = self.translate(N_("… and %(count)s more rows with problems, not listed "
+                                     "here: fix the rows above and import the file again")) % {
+                "count": self.unlisted}
             width = len(self.headers) + 1 if self.skip_invalid else 4
             self._csv.writerow([""] * width + [note])
         self._file.close()

@@ -111,14 +111,32 @@ def parse_ref(value):
     return ref
 
 
+# The values an enum column takes, as a msgid: the codes in English, the words in Chinese.
+CHOICES = {
+    "customer_kind": N_("individual, corporate"),
+    "id_type": N_("resident_id, uscc, passport, other"),
+    "source": N_("canvass, yellow_pages, dealer, guarantor, walk_in, referral, core_system, "
+                 "intermediary"),
+    "credit": N_("good, bad, unknown"),
+    "intermediary_type": N_("parttime_agency, agency, broker"),
+    "channel": N_("direct, agency, broker, tender"),
+    "claim_status": N_("open, closed, declined, withdrawn"),
+    "activity_kind": N_("call, visit, message, service, complaint"),
+    "outcome": N_("interested, quoted, not_interested, won, lost, none"),
+    "blacklist_reason": N_("fraud, hard_to_negotiate, catastrophe, other"),
+}
+
+
 def enum_parser(name):
     index = _ENUM_INDEX[name]
 
     def parse(value):
         code = index.get(value.strip().lower())
         if code is None:
-            raise Invalid(N_("Unknown value %(value)s; expected one of %(choices)s."),
-                          value=value.strip(), choices=", ".join(ENUMS[name]))
+            refusal = Invalid(N_("Unknown value %(value)s; expected one of %(choices)s."),
+                              value=value.strip(), choices=CHOICES[name])
+            refusal.words = ("choices",)
+            raise refusal
         return code
 
     return parse
@@ -231,6 +249,31 @@ KINDS = {
     )),
 }
 MAX_COLUMNS = 100  # no template kind comes near; a wider sheet is not an import file
+
+
+def column_names(kind, language):
+    """{column: name} a reader of `language` knows the columns of `kind` by: the Chinese
+    headers for Chinese, the codes (the English headers) otherwise."""
+    if language != "zh" or kind not in KINDS:
+        return {}
+    return {column.name: column.zh for column in KINDS[kind].columns}
+
+
+def kind_name(kind, language):
+    """A kind of file as a reader of `language` calls it: 客户, or customers."""
+    return KINDS[kind].zh if language == "zh" and kind in KINDS else kind
+
+
+def reader_params(params, language):
+    """A refusal's figures for its reader: a kind and its columns named in `language`."""
+    params = dict(params)
+    kind = params.get("kind")
+    if kind in KINDS:
+        names = column_names(kind, language)
+        if isinstance(params.get("columns"), str):
+            params["columns"] = ", ".join(names.get(c, c) for c in params["columns"].split(", "))
+        params["kind"] = kind_name(kind, language)
+    return params
 
 
 def header_name(cell, kind):

@@ -6,6 +6,19 @@
 """
 
 
+def rejection_text(item, translate):
+    """Why a row was rejected, in the language of `translate`: from its msgid and figures, or
+    its English words when it came from a site that sends only those (or sends a msgid that
+    does not fit them)."""
+    message, params = item.get("msg"), item.get("params")
+    if isinstance(message, str) and isinstance(params, dict):
+        try:
+            return translate(message) % params
+        except (KeyError, TypeError, ValueError):
+            pass
+    return str(item.get("reason", ""))
+
+
 class BundleRefused(Exception):
     """A bundle (or registration file) that is not applied, with the reason in words.
 

@@ -216,20 +216,26 @@ class _Context:
     # --- ownership ------------------------------------------------------------------------
 
     def _refusal(self, model, origin):
-        """Why this sender may not change a row of `origin`, or None."""
+        """Why this sender may not change a row of `origin` (msgid, params), or None."""
+        sender = self.sender.code
         if model in tables.DOWN_ONLY and not self.sender.is_hq:
-            return f"a row of a table only HQ writes, sent by {self.sender.code}"
-        if origin == self.sender.code:
+            return N_("a row of a table only HQ writes, sent by %(sender)s"), {"sender": sender}
+        if origin == sender:
             return None
         if self.sender.is_hq and not self.me.is_hq:
             if origin == self.me.code:
-                return None if self.recovery else "a row of this site, which only it may change"
+                return None if self.recovery else (
+                    N_("a row of this site, which only it may change"), {})
             if model in tables.RELAYED:
                 return None
-        return f"a row of site {origin} sent by {self.sender.code}: only {origin} may change it"
+        return (N_("a row of site %(origin)s sent by %(sender)s: only %(origin)s may change it"),
+                {"origin": origin, "sender": sender})
 
-    def _reject(self, model, uid, reason):
-        self.rejected.append({"table": model._meta.table_name, "uid": uid, "reason": reason})
+    def _reject(self, model, uid, message, params):
+        """Keep the refusal as a msgid and figures (worded on display in the reader's
+        language) and in English words, as sites that read only those have it."""
+        self.rejected.append({"table": model._meta.table_name, "uid": uid,
+                              "reason": message % params, "msg": message, "params": params})
 
     # --- rows -----------------------------------------------------------------------------
 
@@ -238,9 +244,9 @@ class _Context:
         uid_at, origin_at, version_at = at["uid"], at["origin"], at["version"]
         good = []
         for row in rows:
-            reason = self._refusal(model, row[origin_at])
-            if reason:
-                self._reject(model, row[uid_at], reason)
+            refusal = self._refusal(model, row[origin_at])
+            if refusal:
+                self._reject(model, row[uid_at], *refusal)
             else:
                 good.append(row)
         stored = _lookup(model, model.origin, [r[uid_at] for r in good])
@@ -248,7 +254,8 @@ class _Context:
         for row in rows:
             owner = stored.get(row[uid_at])
             if owner is not None and owner != row[origin_at]:
-                self._reject(model, row[uid_at], f"the row belongs to site {owner}")
+                self._reject(model, row[uid_at], N_("the row belongs to site %(owner)s"),
+                             {"owner": owner})
             else:
                 good.append(row)
         if self.recovery:
@@ -286,7 +293,8 @@ class _Context:
                     row[i] = ids.get(parent_uid)  # an unknown optional parent stays empty
                     if row[i] is None and not fk.null:
                         self._reject(model, row[at["uid"]],
-                                     f"its {name} ({parent_uid}) is unknown here")
+                                     N_("its %(column)s (%(uid)s) is unknown here"),
+                                     {"column": name, "uid": parent_uid})
                         continue
                 kept.append(row)
             rows = kept

@@ -5,12 +5,13 @@ import re
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, g, request, send_file
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_babel import gettext as _
 
 from inscrm.imports import jobs
-from inscrm.imports.template import KINDS
+from inscrm.imports.template import KINDS, column_names, reader_params
 from inscrm.imports.workbook import template_workbook
+from inscrm.labels import label
 from inscrm.models import SEGMENTS
 from inscrm.views import login_required, render, roles_required
 
@@ -59,7 +60,8 @@ def upload():
     job = jobs.start(target, current_app.config["BACKUPS"], g.user, kind=kind, source=source,
                      skip_invalid=bool(request.form.get("skip_invalid")), name=name,
                      remove_input=True,
-                     allow_blacklisted=bool(request.form.get("allow_blacklisted")))
+                     allow_blacklisted=bool(request.form.get("allow_blacklisted")),
+                     language=str(get_locale()))
     return _job_response(job)
 
 
@@ -89,13 +91,15 @@ def _job_response(job):
     error = None
     if job.error is not None:
         message, params = job.error
+        params = reader_params(params, str(get_locale()))
         error = gettext(message) % params if params else gettext(message)
-    lines = [p.line(summary.file, gettext) for p in summary.problems] if summary else []
+    columns = column_names(summary.kind, str(get_locale())) if summary else {}
+    lines = [p.line(summary.file, gettext, columns) for p in summary.problems] if summary else []
     blocked = [(row, row.problem.text(gettext)) for row in summary.blocked[:200]] if summary else []
-    kind_names = {name: f"{kind.zh} · {name}" for name, kind in KINDS.items()}
+    kind_names = {name: gettext(label("import_kind", name)) for name in KINDS}
     return render("imports/job.html", "imports/_job.html", job=job, done=done,
                   summary=summary, error=error, problems=lines, kind_names=kind_names,
-                  blocked=blocked)
+                  blocked=blocked, columns=columns)
 
 
 @bp.route("/jobs/<job_id>")

@@ -17,6 +17,7 @@ from inscrm.customers.quote import ACTIONS
 from inscrm.db import dialect, stamps
 from inscrm.db.ids import uuid7
 from inscrm.i18n import N_
+from inscrm.labels import SERVICE_TITLES  # the title is stored as a msgid, worded on display
 from inscrm.models import (
     SEGMENTS,
     Activity,
@@ -36,10 +37,6 @@ from inscrm.work.tasks import spread_offset
 PLAN_KINDS = ("message", "call", "visit")
 # How much of a contact an activity is; a plan is fulfilled by an activity at least as strong.
 _STRENGTH = {"message": 1, "call": 2, "service": 2, "visit": 3}
-# Task titles are data, written in the office's language like its customers' names.
-_TITLES = {
-    "message": "短信问候", "call": "电话回访", "visit": "上门拜访",
-}
 MAX_DAYS = 3650
 PLANS_STARTED = "service_plans_started_on"
 OVERDUE_LIMIT = 500  # rows in the printable overdue list; the counts cover everyone
@@ -181,7 +178,7 @@ def _insert_tasks(rows):
         Task.insert_many([
             {
                 "uid": uuid7(), "customer": customer_id, "assignee": manager_id, "kind": "service",
-                "rule": "service_plan", "title": _TITLES[kind], "due_date": due,
+                "rule": "service_plan", "title": SERVICE_TITLES[kind], "due_date": due,
                 "status": "open", "dedupe_key": f"service:{uid}:{key_date.isoformat()}",
                 "created_at": created_at, **stamp,
             }

@@ -15,12 +15,14 @@ def test_upload_shows_progress_then_the_summary_and_the_report_link(page, tmp_pa
     page.click("#import-upload button.primary")
     page.wait_for_selector("[data-done=yes]", timeout=30_000)
     summary = page.locator("table.summary tbody tr td").all_inner_texts()
-    assert summary[:2] == ["客户 · customers", "499"] and summary[-1] == "1"
-    assert "row 12, column kind" in page.locator("ul.problems").inner_text()
+    assert summary[:2] == ["客户", "499"] and summary[-1] == "1"
+    problems = page.locator("ul.problems").inner_text()
+    assert "第 12 行，列 客户类型，值“alien”：未知取值 alien" in problems
     link = page.locator("a.report")
     assert link.inner_text() == "下载被拒收行的报告"
     with page.expect_download() as download:
         link.click()
     with open(download.value.path(), encoding="utf-8-sig") as f:
         text = f.read()
-    assert "alien" in text and text.splitlines()[0].endswith(",reason")
+    assert "列 客户类型，值“alien”：未知取值 alien" in text
+    assert text.splitlines()[0].endswith(",原因")

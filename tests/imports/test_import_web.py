@@ -66,14 +66,14 @@ def test_upload_without_htmx_and_the_error_report(client, app, tmp_path):
     response = upload(client, path, htmx=False)
     assert response.status_code == 200 and "<html" in response.get_data(as_text=True)
     job_id, html = wait_for(client, response.get_data(as_text=True))
-    assert "bad.csv row 3, column kind, value &#39;alien&#39;" in html
-    assert "未知取值 alien" in html  # the validator's message, in the user's language
+    assert "bad.csv 第 3 行，列 客户类型，值“alien”：未知取值 alien" in html  # all in Chinese
     assert "未导入任何数据" in html
     report = client.get(f"/imports/jobs/{job_id}/report")
     assert report.status_code == 200
     text = report.get_data().decode("utf-8-sig")
     report.close()
-    assert text.startswith("file,row,column,value,problem\r\n") and ",3,kind,alien," in text
+    assert text.startswith("文件,行号,列,值,问题\r\n")
+    assert ",3,客户类型,alien,未知取值 alien;应为 个人、单位 之一。" in text
     with app.app_context():
         assert Customer.select().count() == 0
 

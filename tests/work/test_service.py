@@ -49,7 +49,7 @@ def test_tasks_go_to_the_customer_manager_or_else_the_township_manager(ctx):
     assert tasks[quality.id].assignee_id == wang.id
     assert tasks[stray.id].assignee_id is None
     assert all(t.due_date == TODAY for t in tasks.values())  # never contacted: due today
-    assert tasks[key.id].title == "上门拜访"
+    assert tasks[key.id].title == "Home visit"  # a msgid, worded on display
     assert tasks[key.id].rule == "service_plan"
     assert tasks[key.id].origin == "JX01"
     assert tasks[key.id].dedupe_key == f"service:{key.uid}:2026-03-10"
@@ -144,7 +144,7 @@ def test_changed_plans_apply_to_the_next_run(ctx):
     rules.save({"service_plans": plans})
     service_plans.generate_service_tasks(TODAY)
     [task] = open_tasks()
-    assert task.customer_id == customer.id and task.title == "短信问候"
+    assert task.customer_id == customer.id and task.title == "Greeting message"
     contact(customer, "service", TODAY)
     assert service_plans.close_contacted_service_tasks() == 1
 
