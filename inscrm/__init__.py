@@ -111,6 +111,7 @@ def _register_request_hooks(app):
     from flask import abort
 
     from inscrm import sessions
+    from inscrm.db import sessionstore
     from inscrm.models import db
     from inscrm.sites import is_initialised
 
@@ -148,6 +149,7 @@ def _register_request_hooks(app):
     def teardown_request(exc):
         if not db.is_closed():
             db.close()
+        sessionstore.close()
 
 
 def _register_blueprints(app):
