@@ -66,9 +66,15 @@ def is_busy(exc):
 def job_writing(wait=JOB_WAIT):
     """`writing()` for a long job: it waits for the lock up to `wait` seconds, however busy the
     office is (each try waits the busy timeout), then holds it until the block ends."""
-    if engines.is_postgres() and db.transaction_depth() == 0:
-        with _atomic_from(engines.lock_wait_statement(wait * 1000), CLOCK_LOCK) as transaction:
-            yield transaction
+    outermost = db.transaction_depth() == 0
+    if engines.is_postgres() and outermost:
+        taken = None
+        try:
+            with _atomic_from(engines.lock_wait_statement(wait * 1000), CLOCK_LOCK) as entered:
+                taken = time.monotonic()
+                yield entered
+        finally:
+            _log_held(taken)
         return
     deadline = time.monotonic() + wait
     while True:
@@ -80,6 +86,7 @@ def job_writing(wait=JOB_WAIT):
             if not is_busy(exc) or time.monotonic() >= deadline:
                 raise
             log.info("the database is busy; waiting for the write lock")
+    taken = time.monotonic() if outermost else None
     try:
         yield entered
     except BaseException as exc:
@@ -87,6 +94,16 @@ def job_writing(wait=JOB_WAIT):
             raise
     else:
         transaction.__exit__(None, None, None)
+    finally:
+        _log_held(taken)
+
+
+def _log_held(taken):
+    """Log how long a job held the write lock, its commit included (what people's writes may
+    have waited for)."""
+    if taken is not None:
+        held = time.monotonic() - taken
+        log.info("a job held the write lock for %.1f s", held, extra={"lock_held": held})
 
 
 def schema_writing():
