@@ -110,6 +110,25 @@ def test_the_cli_import_waits_for_the_lock_then_imports(app, runner, tmp_path):
         assert Customer.select().where(Customer.segment_date.is_null()).count() == 0
 
 
+def test_an_import_parses_every_row_before_it_takes_the_write_lock(app, tmp_path, monkeypatch):
+    """Under the lock only the look-ups and the writes remain: no row is parsed there."""
+    from inscrm.models import db
+
+    path = write_csv(tmp_path / "customers.csv", CUSTOMER_HEADER, customer_rows(4500))
+    parsed_in_transaction = []
+    parse = load._parse
+
+    def watched(*args):
+        parsed_in_transaction.append(db.transaction_depth() > 0)
+        return parse(*args)
+
+    monkeypatch.setattr(load, "_parse", watched)
+    with app.app_context():
+        summary = load.import_file(path, app.config["BACKUPS"])
+        assert summary.imported and summary.rows == 4500
+    assert len(parsed_in_transaction) == 4500 and not any(parsed_in_transaction)
+
+
 CRASH_AFTER_COMMIT = """
 import os, sys
 from inscrm.cli import cli
