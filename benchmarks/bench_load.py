@@ -21,9 +21,11 @@ import argparse
 import datetime as dt
 import http.cookiejar
 import logging
+import os
 import random
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -34,8 +36,9 @@ import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_import import generate as generate_extract  # noqa: E402
 from bench_import import new_data_dir  # noqa: E402
@@ -50,6 +53,7 @@ from inscrm.work import tasks  # noqa: E402
 PASSWORD = "bench-pass-1"
 TOKEN = re.compile(r'name="csrf-token" content="([^"]+)"')
 NAMES = "王李张刘陈杨赵黄周吴"
+HELD = re.compile(r"a job held the write lock for ([0-9.]+) s")
 
 
 class LockedCount(logging.Handler):
@@ -144,6 +148,10 @@ def main():
     parser.add_argument("--logins", type=int, default=2,
                         help="times each user logs out and in again during the run")
     parser.add_argument("--threads", type=int, default=8, help="waitress's worker threads")
+    parser.add_argument("--import-in", choices=("server", "cli"), default="server",
+                        help="run the import and the classification in the server's process, "
+                             "as the import page does, or as `inscrm import` and `inscrm "
+                             "classify` processes of their own")
     args = parser.parse_args()
     policies = args.policies or args.customers * 3 // 2
     locked = LockedCount()
@@ -213,6 +221,11 @@ def run(app, base, args, customer_ids, task_ids, extract, logs):
 
     def jobs_run():
         time.sleep(min(2.0, args.seconds / 10))
+        if args.import_in == "cli":
+            for path in extract:
+                command(f"inscrm import {path.name}", "import", str(path))
+            command("inscrm classify", "classify")
+            return
         with app.app_context():
             db.connect(reuse_if_open=True)
             for path in extract:
@@ -224,6 +237,19 @@ def run(app, base, args, customer_ids, task_ids, extract, logs):
             engine.classify_all()
             jobs["full classification"] = time.perf_counter() - started
             db.close()
+
+    def command(name, *argv):
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-c", "from inscrm.cli import main; main()", *argv, "--data-dir",
+             app.config["DATA_DIR"]], capture_output=True, text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)})
+        jobs[name] = time.perf_counter() - started
+        if done.returncode:
+            print(f"{name} failed: {done.stdout}{done.stderr}")
+        log = Path(app.config["DATA_DIR"]) / "logs" / "inscrm.log"
+        if log.exists():
+            logs[1].seconds[:] = [float(s) for s in HELD.findall(log.read_text("utf-8"))]
 
     users = [threading.Thread(target=work, args=(n,)) for n in range(args.users)]
     background = threading.Thread(target=jobs_run)
