@@ -44,7 +44,7 @@ from bench_import import generate as generate_extract  # noqa: E402
 from bench_import import new_data_dir  # noqa: E402
 
 from inscrm.demo import generate as generate_demo  # noqa: E402
-from inscrm.desktop.server import Server  # noqa: E402
+from inscrm.desktop.server import THREADS, Server  # noqa: E402
 from inscrm.imports.load import import_file  # noqa: E402
 from inscrm.models import Customer, Task, db  # noqa: E402
 from inscrm.segments import engine  # noqa: E402
@@ -147,7 +147,8 @@ def main():
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--logins", type=int, default=2,
                         help="times each user logs out and in again during the run")
-    parser.add_argument("--threads", type=int, default=8, help="waitress's worker threads")
+    parser.add_argument("--threads", type=int, default=THREADS,
+                        help="waitress's worker threads (default: the server's)")
     parser.add_argument("--import-in", choices=("server", "cli"), default="server",
                         help="run the import and the classification in the server's process, "
                              "as the import page does, or as `inscrm import` and `inscrm "

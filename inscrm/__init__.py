@@ -111,7 +111,6 @@ def _register_request_hooks(app):
     from flask import abort
 
     from inscrm import sessions
-    from inscrm.db import sessionstore
     from inscrm.models import db
     from inscrm.sites import is_initialised
 
@@ -149,7 +148,8 @@ def _register_request_hooks(app):
     def teardown_request(exc):
         if not db.is_closed():
             db.close()
-        sessionstore.close()
+        # the session store's connection stays open with its thread: closing the last one
+        # checkpoints the small file with an fsync, which waits behind a large import's writes
 
 
 def _register_blueprints(app):
