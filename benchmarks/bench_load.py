@@ -1,20 +1,22 @@
 """Load benchmark: an office at work while an import and a full classification run.
 
     .venv/bin/python benchmarks/bench_load.py [--customers 20000] [--users 20] [--seconds 60]
-                                              [--policies N] [--logins 2] [--threads 8]
+        [--policies N] [--logins 2] [--pause 0] [--threads 24] [--import-in server|cli]
 
     The issue's scenario, 15 people working while 400,000 policies come in:
     .venv/bin/python benchmarks/bench_load.py --users 15 --policies 400000
 
 Builds a demo branch in a temporary data directory, serves it with waitress on loopback, and
 has `--users` users work for `--seconds`: 80 % reads (a name search, a customer's 360 page, My
-work) and 20 % writes (a contact logged, a task rescheduled). People come in through the first
-seconds, not all at once, and each logs out and in again `--logins` times at random moments
-of the run. A moment after they start, a core-system extract (`--policies` policies of a third
-as many new customers) is imported, then every customer is classified, while they work. Prints
-p50 / p95 / p99 per kind of request, requests per second, the 5xx count and which requests
-answered 503 "busy", how many times "database is locked" was logged, the import's and the
-classification's own times and how long each job held the write lock. Prints figures only.
+work) and 20 % writes (a contact logged, a task rescheduled), with `--pause` seconds between one
+person's clicks on average (none by default). People come in one by one over the first seconds
+and each logs out and in again `--logins` times at random moments of the run. A moment after
+they start, a core-system extract (`--policies` policies of a third as many new customers) is
+imported, then every customer is classified, while they work: in the server's process, as the
+import page does, or as `inscrm import` / `inscrm classify` processes (`--import-in cli`).
+Prints p50 / p95 / p99 per kind of request, requests per second, the 5xx count and which
+requests answered 503 "busy", how many times "database is locked" was logged, the import's and
+the classification's own times and how long each job held the write lock. Prints figures only.
 """
 
 import argparse
@@ -147,6 +149,8 @@ def main():
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--logins", type=int, default=2,
                         help="times each user logs out and in again during the run")
+    parser.add_argument("--pause", type=float, default=0,
+                        help="mean seconds a person pauses between two clicks (0: none)")
     parser.add_argument("--threads", type=int, default=THREADS,
                         help="waitress's worker threads (default: the server's)")
     parser.add_argument("--import-in", choices=("server", "cli"), default="server",
@@ -194,6 +198,9 @@ def run(app, base, args, customer_ids, task_ids, extract, logs):
         user.log_in(record)
         relogins = sorted(began + rng.uniform(0, args.seconds) for _ in range(args.logins))
         while time.monotonic() < stop:
+            if args.pause:
+                time.sleep(min(rng.expovariate(1 / args.pause), stop - time.monotonic(),
+                               5 * args.pause))
             if relogins and time.monotonic() >= relogins[0]:
                 relogins.pop(0)
                 user.log_out(record)
