@@ -174,7 +174,9 @@ def _load(table, kind, source, summary, report, user, progress):
     # Before the write lock: every row is read and parsed once, into a private temporary file
     # that is gone when the import ends; a file whose cells will be refused never takes the lock.
     # Under it only the look-ups and the writes remain, so nothing read before can go stale.
-    with tempfile.TemporaryFile() as spill:
+    # The file is beside the input (where its report goes), on disk: a temporary folder may be
+    # in memory.
+    with tempfile.TemporaryFile(dir=table.path.parent) as spill:
         chunks = _prepare(table, columns, spec, width, summary, spill, progress)
         writing = chunks is not None
         if not writing:  # the file will be refused: check all its rows, write nothing
