@@ -1,24 +1,33 @@
 """Load benchmark: an office at work while an import and a full classification run.
 
     .venv/bin/python benchmarks/bench_load.py [--customers 20000] [--users 20] [--seconds 60]
-                                              [--policies N]
+        [--policies N] [--logins 2] [--pause 0] [--threads 24] [--import-in server|cli]
+
+    The issue's scenario, 15 people working while 400,000 policies come in:
+    .venv/bin/python benchmarks/bench_load.py --users 15 --policies 400000
 
 Builds a demo branch in a temporary data directory, serves it with waitress on loopback, and
-has `--users` signed-in users work for `--seconds`: 80 % reads (a name search, a customer's 360
-page, My work) and 20 % writes (a contact logged, a task rescheduled). A moment after they start,
-a core-system extract (new customers and their policies) is imported, then every customer is
-classified, while they work. Prints p50 / p95 / p99 per kind of request, requests per second,
-the 5xx count, how many times "database is locked" was logged, and the import's and the
-classification's own times. Prints figures only.
+has `--users` users work for `--seconds`: 80 % reads (a name search, a customer's 360 page, My
+work) and 20 % writes (a contact logged, a task rescheduled), with `--pause` seconds between one
+person's clicks on average (none by default). People come in one by one over the first seconds
+and each logs out and in again `--logins` times at random moments of the run. A moment after
+they start, a core-system extract (`--policies` policies of a third as many new customers) is
+imported, then every customer is classified, while they work: in the server's process, as the
+import page does, or as `inscrm import` / `inscrm classify` processes (`--import-in cli`).
+Prints p50 / p95 / p99 per kind of request, requests per second, the 5xx count and which
+requests answered 503 "busy", how many times "database is locked" was logged, the import's and
+the classification's own times and how long each job held the write lock. Prints figures only.
 """
 
 import argparse
 import datetime as dt
 import http.cookiejar
 import logging
+import os
 import random
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -29,14 +38,15 @@ import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_import import generate as generate_extract  # noqa: E402
 from bench_import import new_data_dir  # noqa: E402
 
 from inscrm.demo import generate as generate_demo  # noqa: E402
-from inscrm.desktop.server import Server  # noqa: E402
+from inscrm.desktop.server import THREADS, Server  # noqa: E402
 from inscrm.imports.load import import_file  # noqa: E402
 from inscrm.models import Customer, Task, db  # noqa: E402
 from inscrm.segments import engine  # noqa: E402
@@ -45,6 +55,7 @@ from inscrm.work import tasks  # noqa: E402
 PASSWORD = "bench-pass-1"
 TOKEN = re.compile(r'name="csrf-token" content="([^"]+)"')
 NAMES = "王李张刘陈杨赵黄周吴"
+HELD = re.compile(r"a job held the write lock for ([0-9.]+) s")
 
 
 class LockedCount(logging.Handler):
@@ -58,6 +69,18 @@ class LockedCount(logging.Handler):
         text = record.getMessage() + (self.format(record) if record.exc_info else "")
         if "database is locked" in text:
             self.count += 1
+
+
+class LockHeld(logging.Handler):
+    """Collects how long each job held the write lock (`inscrm.db.transactions` logs it)."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.seconds = []
+
+    def emit(self, record):
+        if hasattr(record, "lock_held"):
+            self.seconds.append(record.lock_held)
 
 
 class User:
@@ -83,14 +106,23 @@ class User:
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read().decode("utf-8", "replace")
 
-    def log_in(self):
+    def log_in(self, record):
+        """Open the login page, then sign in (timed as "login": the POST and the start page
+        it leads to)."""
         _, page = self.request("/login")
         self.token = TOKEN.search(page).group(1)
-        status, _ = self.request("/login", {"username": "admin", "password": PASSWORD,
-                                            "csrf_token": self.token})
-        _, page = self.request("/")
-        self.token = TOKEN.search(page).group(1)
-        return status
+        started = time.perf_counter()
+        status, page = self.request("/login", {"username": "admin", "password": PASSWORD,
+                                               "csrf_token": self.token})
+        record("login", started, status)
+        found = TOKEN.search(page)
+        if found:
+            self.token = found.group(1)
+
+    def log_out(self, record):
+        started = time.perf_counter()
+        status, _ = self.request("/logout", {})
+        record("logout", started, status)
 
 
 def build(folder, customers, policies):
@@ -115,39 +147,65 @@ def main():
                         help="policies in the imported extract (default: 3 per 2 customers)")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--logins", type=int, default=2,
+                        help="times each user logs out and in again during the run")
+    parser.add_argument("--pause", type=float, default=0,
+                        help="mean seconds a person pauses between two clicks (0: none)")
+    parser.add_argument("--threads", type=int, default=THREADS,
+                        help="waitress's worker threads (default: the server's)")
+    parser.add_argument("--import-in", choices=("server", "cli"), default="server",
+                        help="run the import and the classification in the server's process, "
+                             "as the import page does, or as `inscrm import` and `inscrm "
+                             "classify` processes of their own")
     args = parser.parse_args()
     policies = args.policies or args.customers * 3 // 2
     locked = LockedCount()
     logging.getLogger().addHandler(locked)
     logging.getLogger().setLevel(logging.WARNING)
+    held = LockHeld()
+    logging.getLogger("inscrm.db.transactions").addHandler(held)
+    logging.getLogger("inscrm.db.transactions").setLevel(logging.INFO)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         app, customer_ids, task_ids, extract = build(folder, args.customers, policies)
-        server = Server(app, "127.0.0.1", 0, threads=8)
+        server = Server(app, "127.0.0.1", 0, threads=args.threads)
         threading.Thread(target=server.run, daemon=True).start()
         base = server.url.rstrip("/")
         try:
-            run(app, base, args, customer_ids, task_ids, extract, locked)
+            run(app, base, args, customer_ids, task_ids, extract, (locked, held))
         finally:
             server.stop(delay=0)
 
 
-def run(app, base, args, customer_ids, task_ids, extract, locked):
+def run(app, base, args, customer_ids, task_ids, extract, logs):
     timings = defaultdict(list)
     statuses = defaultdict(int)
+    busy = defaultdict(int)
     jobs = {}
-    stop = time.monotonic() + args.seconds
+    began = time.monotonic()
+    stop = began + args.seconds
 
     def record(kind, started, status):
         timings[kind].append(time.perf_counter() - started)
         statuses[status] += 1
+        if status >= 500:
+            busy[kind] += 1
 
     def work(number):
         rng = random.Random(number)
+        time.sleep(rng.uniform(0, min(10.0, args.seconds / 6)))  # people come in one by one
         user = User(base)
-        started = time.perf_counter()
-        record("login", started, user.log_in())
+        user.log_in(record)
+        relogins = sorted(began + rng.uniform(0, args.seconds) for _ in range(args.logins))
         while time.monotonic() < stop:
+            if args.pause:
+                time.sleep(min(rng.expovariate(1 / args.pause), stop - time.monotonic(),
+                               5 * args.pause))
+            if relogins and time.monotonic() >= relogins[0]:
+                relogins.pop(0)
+                user.log_out(record)
+                user.log_in(record)
+                continue
             roll = rng.random()
             started = time.perf_counter()
             if roll < 0.3:
@@ -171,6 +229,11 @@ def run(app, base, args, customer_ids, task_ids, extract, locked):
 
     def jobs_run():
         time.sleep(min(2.0, args.seconds / 10))
+        if args.import_in == "cli":
+            for path in extract:
+                command(f"inscrm import {path.name}", "import", str(path))
+            command("inscrm classify", "classify")
+            return
         with app.app_context():
             db.connect(reuse_if_open=True)
             for path in extract:
@@ -183,6 +246,19 @@ def run(app, base, args, customer_ids, task_ids, extract, locked):
             jobs["full classification"] = time.perf_counter() - started
             db.close()
 
+    def command(name, *argv):
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-c", "from inscrm.cli import main; main()", *argv, "--data-dir",
+             app.config["DATA_DIR"]], capture_output=True, text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)})
+        jobs[name] = time.perf_counter() - started
+        if done.returncode:
+            print(f"{name} failed: {done.stdout}{done.stderr}")
+        log = Path(app.config["DATA_DIR"]) / "logs" / "inscrm.log"
+        if log.exists():
+            logs[1].seconds[:] = [float(s) for s in HELD.findall(log.read_text("utf-8"))]
+
     users = [threading.Thread(target=work, args=(n,)) for n in range(args.users)]
     background = threading.Thread(target=jobs_run)
     began = time.perf_counter()
@@ -193,10 +269,11 @@ def run(app, base, args, customer_ids, task_ids, extract, locked):
         thread.join()
     elapsed = time.perf_counter() - began
     background.join()
-    report(timings, statuses, elapsed, jobs, locked, args)
+    report(timings, statuses, busy, elapsed, jobs, logs, args)
 
 
-def report(timings, statuses, elapsed, jobs, locked, args):
+def report(timings, statuses, busy, elapsed, jobs, logs, args):
+    locked, held = logs
     total = sum(len(t) for t in timings.values())
     print(f"{args.users} users for {args.seconds:.0f} s: {total:,} requests, "
           f"{total / elapsed:.1f} per second")
@@ -208,8 +285,12 @@ def report(timings, statuses, elapsed, jobs, locked, args):
     print("statuses: " + ", ".join(f"{code} × {n}" for code, n in sorted(statuses.items())))
     print(f"5xx: {sum(n for code, n in statuses.items() if code >= 500)}  "
           f"(503 busy: {statuses.get(503, 0)})  'database is locked' logged: {locked.count}")
+    if busy:
+        print("5xx by kind: " + ", ".join(f"{kind} × {n}" for kind, n in sorted(busy.items())))
     for name, seconds in jobs.items():
         print(f"{name:<48} {seconds:8.1f} s")
+    print("write lock held by jobs: "
+          + (", ".join(f"{s:.1f} s" for s in held.seconds) or "never"))
     if "full classification" not in jobs:
         print("the import and classification had not finished when the users stopped")
 

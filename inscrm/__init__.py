@@ -148,6 +148,8 @@ def _register_request_hooks(app):
     def teardown_request(exc):
         if not db.is_closed():
             db.close()
+        # the session store's connection stays open with its thread: closing the last one
+        # checkpoints the small file with an fsync, which waits behind a large import's writes
 
 
 def _register_blueprints(app):

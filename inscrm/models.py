@@ -32,6 +32,10 @@ from peewee import (
 from inscrm.db.ids import uuid7
 
 db = DatabaseProxy()
+# Sessions and login throttling: on SQLite a small file of their own beside the database, so a
+# login never waits for the main file's one writer; on PostgreSQL the same database
+# (`inscrm.db.sessionstore`).
+sessions_db = DatabaseProxy()
 
 ROLES = ("agent", "claims", "manager", "analyst", "admin")
 SEGMENTS = ("blacklist", "key", "quality", "standard", "prospect", "floating")
@@ -612,19 +616,31 @@ class GramPosition(BaseModel):
     n = IntegerField(primary_key=True)
 
 
-class LoginSession(BaseModel):
+class SessionStoreModel(Model):
+    """A row of the session store (`sessions_db`): site-local, never synced, never copied."""
+
+    class Meta:
+        database = sessions_db
+        legacy_table_names = False
+
+
+class LoginSession(SessionStoreModel):
     """A signed-in browser: the cookie carries a random id, this row its SHA-256, so a session
     ends when its row goes (logout, a new password, a deactivated account, idle or too old).
-    Local to the installation, never synced."""
+    The user is named by uid (the store may be another file: no foreign key, and a restored
+    backup never gives the session to someone else)."""
 
     key = CharField(max_length=64, primary_key=True)
-    user = ForeignKeyField(User, on_delete="CASCADE", backref="sessions")
+    user_uid = CharField(max_length=36, index=True)
     created_at = DateTimeField()
     seen_at = DateTimeField()
     ip = CharField(max_length=64, default="")
 
+    class Meta:
+        table_name = "user_session"
 
-class LoginThrottle(BaseModel):
+
+class LoginThrottle(SessionStoreModel):
     """Failed logins of one client address ("client:…") or one user name ("user:…"), known
     or not, and until when the next attempt must wait."""
 
@@ -633,11 +649,14 @@ class LoginThrottle(BaseModel):
     until = DateTimeField(null=True)
     last_at = DateTimeField()
 
+    class Meta:
+        table_name = "login_failure"
 
+
+SESSION_MODELS = [LoginSession, LoginThrottle]
 SYNCED_MODELS = [
     Branch, User, Township, Customer, CustomerRef, Vehicle, Policy, Claim, Activity, Task,
     BlacklistEntry, BlacklistShare, SegmentChange, RuleSettings, NetworkFlag, AuditLog,
 ]
-LOCAL_MODELS = [Meta, SyncClock, Site, SyncLedger, PeerState, NameGram, GramPosition, RuleDraft,
-                LoginSession, LoginThrottle]
+LOCAL_MODELS = [Meta, SyncClock, Site, SyncLedger, PeerState, NameGram, GramPosition, RuleDraft]
 MODELS = LOCAL_MODELS + SYNCED_MODELS

@@ -3,16 +3,17 @@
 A session ends when its row goes: at logout, when the password changes (the session that
 changed it stays), when the account is deactivated, after an idle spell, and at the end of its
 lifetime whatever the activity. A request reads its row; it writes only when the row's last-seen
-time is a minute old, so a busy office does not write on every click, and never waits for the
-write lock to do so. No Flask here.
+time is a minute old, so a busy office does not write on every click. The rows live in the
+session store (`inscrm.db.sessionstore`), never behind the main database's write lock: a login
+or a page's touch does not wait for an import. No Flask here.
 """
 
 import datetime as dt
 import hashlib
 import secrets
 
-from inscrm.db import transactions
-from inscrm.models import LoginSession, User, db, now
+from inscrm.db import sessionstore
+from inscrm.models import LoginSession, User, now
 
 TOUCH_EVERY = dt.timedelta(minutes=1)
 
@@ -25,10 +26,10 @@ def start(user, idle, lifetime, ip="", moment=None):
     """A new session of `user` (ended ones are tidied away first); returns the cookie's id."""
     moment = moment or now()
     token = secrets.token_urlsafe(32)
-    with db.atomic():
+    with sessionstore.writing():
         prune(idle, lifetime, moment)
-        LoginSession.create(key=_key(token), user=user, created_at=moment, seen_at=moment,
-                            ip=(ip or "")[:64])
+        LoginSession.create(key=_key(token), user_uid=user.uid, created_at=moment,
+                            seen_at=moment, ip=(ip or "")[:64])
     return token
 
 
@@ -41,16 +42,12 @@ def resolve(token, idle, lifetime, moment=None):
     row = LoginSession.get_or_none(LoginSession.key == _key(token))
     if row is None:
         return None
-    user = User.local().where(User.id == row.user_id, User.active).first()
-    # Reading a page never waits for the write lock (an import may hold it): these writes are
-    # made when the lock is free, else left to a later request or to the next login's prune.
+    user = User.local().where(User.uid == row.user_uid, User.active).first()
     if user is None or row.seen_at + idle <= moment or row.created_at + lifetime <= moment:
-        transactions.if_free(
-            LoginSession.delete().where(LoginSession.key == row.key).execute)
+        LoginSession.delete().where(LoginSession.key == row.key).execute()
         return None
     if moment - row.seen_at >= TOUCH_EVERY:
-        transactions.if_free(
-            LoginSession.update(seen_at=moment).where(LoginSession.key == row.key).execute)
+        LoginSession.update(seen_at=moment).where(LoginSession.key == row.key).execute()
     return user
 
 
@@ -62,7 +59,7 @@ def end(token):
 
 def end_all(user, keep=None):
     """End every session of `user` but the one `keep` names (the one changing its password)."""
-    query = LoginSession.delete().where(LoginSession.user == user.id)
+    query = LoginSession.delete().where(LoginSession.user_uid == user.uid)
     if keep:
         query = query.where(LoginSession.key != _key(keep))
     return query.execute()
@@ -79,4 +76,4 @@ def prune(idle, lifetime, moment=None):
 
 def count(user):
     """How many sessions `user` has open."""
-    return LoginSession.select().where(LoginSession.user == user.id).count()
+    return LoginSession.select().where(LoginSession.user_uid == user.uid).count()

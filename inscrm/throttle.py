@@ -5,12 +5,14 @@ A few failures are free; after that each failure doubles the wait before the nex
 that client or that name. The name's wait stays short (a stranger can make a colleague wait a
 minute at most), the client's grows to a quarter of an hour. Names are counted whether or not
 such a user exists, so the answer says nothing about who works here. Counts older than an hour
-are forgotten; a successful login clears its client and name. No Flask here.
+are forgotten; a successful login clears its client and name. The counts live in the session
+store (`inscrm.db.sessionstore`), so counting never waits for an import. No Flask here.
 """
 
 import datetime as dt
 
-from inscrm.models import LoginThrottle, db
+from inscrm.db import sessionstore
+from inscrm.models import LoginThrottle
 
 FREE = 4  # failures before any wait
 FIRST_WAIT = dt.timedelta(seconds=5)
@@ -49,7 +51,7 @@ def wait(attempt_keys, moment):
 
 def failed(attempt_keys, moment):
     """Count a failure against each key and set its next wait."""
-    with db.atomic():
+    with sessionstore.writing():
         known = {row.key: row for row in
                  LoginThrottle.select().where(LoginThrottle.key.in_(list(attempt_keys)))}
         for key, cap in attempt_keys.items():

@@ -117,25 +117,37 @@ def authenticate(username, password, ip=""):
     user = User.local().where(User.username == name).first()
     seconds = throttle.wait(attempt, moment)
     if seconds:
-        with db.atomic():
-            AuditLog.record("login_throttled", user, ip=ip, username=name[:64])
+        _record(name, ip, lambda: AuditLog.record("login_throttled", user, ip=ip,
+                                                  username=name[:64]))
         raise LoginThrottled(seconds)
     # an unknown name is checked against a dummy hash: the same work, the same answer
     matches = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
     if user is None or not user.active or not matches:
-        with db.atomic():  # the count and the audit entry are committed before the refusal
-            throttle.failed(attempt, moment)
-            AuditLog.record("login_failed", user, ip=ip, username=name[:64])
+        throttle.failed(attempt, moment)  # counted before the refusal, whatever else is busy
+        _record(name, ip, lambda: AuditLog.record("login_failed", user, ip=ip,
+                                                  username=name[:64]))
         raise LoginRefused(N_("Wrong user name or password."))
-    # A busy database (an import holding the write lock) must not fail a login: its time stamp
-    # and audit entry are written when the lock comes within a moment, else skipped and logged.
-    if not transactions.if_free(lambda: _record_login(user, attempt, moment, ip)):
-        log.warning("login of %s not recorded: the database was busy", user.username)
+    throttle.forget(attempt)
+    _record(name, ip, lambda: _stamp_login(user, moment, ip))
     return user
 
 
-def _record_login(user, attempt, moment, ip):
-    throttle.forget(attempt)
+def log_out(user, token, ip=""):
+    """End the session `token` of `user`; like a login, a logout never waits for an import."""
+    sessions.end(token)
+    _record(user.username, ip, lambda: AuditLog.record("logout", user, ip=ip))
+
+
+def _record(name, ip, write):
+    """A login's entries in the main database (time stamp, audit): an import may hold its write
+    lock for minutes, and no login waits for it or fails because of it. They are written when
+    the lock comes within a moment, else skipped, and the log says so."""
+    if not transactions.if_free(write):
+        log.warning("login or logout of %s from %s not audited: the database was busy",
+                    name[:64], ip or "-")
+
+
+def _stamp_login(user, moment, ip):
     user.last_login_at = moment
     user.save()
     AuditLog.record("login", user, ip=ip)

@@ -44,7 +44,7 @@ def init(app, site_code, site_name, hq, registration, admin_user, admin_password
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--no-browser", is_flag=True, help="Do not open the browser.")
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option("--threads", default=24, show_default=True, type=click.IntRange(1, 64))
 @data_dir_option
 def serve(data_dir, host, port, no_browser, threads):
     """Run the web app (what a double-click on the executable does)."""

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from peewee import PostgresqlDatabase, SqliteDatabase
 
+from inscrm.db import sessionstore
 from inscrm.models import NameGram, db
 
 ENV_VAR = "INSCRM_DATABASE_URL"
@@ -133,6 +134,7 @@ def open_database(target):
                           f"{str(exc).strip().splitlines()[0]}") from None
     if is_postgres(database):
         _check_server(database)
+    sessionstore.ensure_tables()
     return database
 
 
@@ -142,6 +144,7 @@ def bind(database):
     if db.obj is not None and db.obj is not database and not db.obj.is_closed():
         db.obj.close()  # this thread's connection to the database bound before
     db.initialize(database)
+    sessionstore.bind(database)  # sessions beside it (SQLite) or in it (PostgreSQL)
 
 
 def _check_server(database):

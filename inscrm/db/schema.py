@@ -13,7 +13,7 @@ from peewee import CharField, TextField
 from playhouse.migrate import SchemaMigrator, migrate
 
 from inscrm.db import dialect, engines, names, stamps, transactions
-from inscrm.models import MODELS, LoginSession, LoginThrottle, Meta, NetworkFlag, RuleDraft, db
+from inscrm.models import MODELS, Meta, NetworkFlag, RuleDraft, db
 
 
 class SchemaError(Exception):
@@ -75,11 +75,20 @@ def _v6_network(migrator):
 
 def _v7_sessions(migrator):
     """Version 7: sessions kept server-side, so logout, a new password or a deactivated account
-    ends them; login throttling by client address and user name. Both stay at their site."""
-    db.create_tables([LoginSession, LoginThrottle], safe=True)
+    ends them; login throttling by client address and user name. (Since version 9 their tables
+    are the session store's, `inscrm.db.sessionstore`, which makes them itself.)"""
 
 
-# Ordered steps: version -> function(migrator) that upgrades from the version before.
+def _v9_session_store(migrator):
+    """Version 9: sessions and login throttling move to the session store (on SQLite a file of
+    their own, so a login never waits for an import's write lock; on PostgreSQL new tables keyed
+    by the user's uid). The old tables go: their sessions end, users log in again."""
+    for table in ("login_session", "login_throttle"):
+        db.execute_sql(f'DROP TABLE IF EXISTS "{table}"')
+
+
+# Ordered steps: version -> function(migrator) that upgrades from the version before (a number
+# may be missing: a step reserved on another line of work).
 MIGRATIONS = {
     2: _v2_contact_channels,
     3: _v3_task_rule,
@@ -87,6 +96,7 @@ MIGRATIONS = {
     5: _v5_unique_per_site,
     6: _v6_network,
     7: _v7_sessions,
+    9: _v9_session_store,
 }
 LATEST = max(MIGRATIONS, default=1)
 
@@ -123,7 +133,7 @@ def ensure_schema(backup=None):
             Meta.set_value("schema_version", LATEST)
         else:
             migrator = SchemaMigrator.from_database(db.obj)
-            for step in range(version + 1, LATEST + 1):
+            for step in sorted(s for s in MIGRATIONS if s > version):
                 MIGRATIONS[step](migrator)
                 Meta.set_value("schema_version", step)
             db.create_tables(MODELS, safe=True)  # tables new since that version

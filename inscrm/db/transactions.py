@@ -11,11 +11,13 @@ Long jobs (an import, a full classification, a sync bundle) take the lock with `
 which keeps waiting while people's short writes come and go instead of failing after the busy
 timeout; they prepare their work before and hold the lock only for the writes. A write that
 must never fail what it belongs to (a login's time stamp) goes through `if_free`: done when the
-lock comes within a moment, skipped when it does not.
+lock comes within a moment, skipped when it does not (at once while a job of this process holds
+it).
 """
 
 import contextlib
 import logging
+import threading
 import time
 
 from peewee import OperationalError
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 JOB_WAIT = 30 * 60  # seconds a job waits for the write lock before it gives up
 CLOCK_LOCK = "SELECT seq FROM sync_clock FOR UPDATE"  # PostgreSQL: writers queue on this row
 BRIEF_WAIT = 300  # milliseconds an optional write waits
+_holders = set()  # threads of this process whose job holds the write lock now
 
 
 @contextlib.contextmanager
@@ -66,9 +69,16 @@ def is_busy(exc):
 def job_writing(wait=JOB_WAIT):
     """`writing()` for a long job: it waits for the lock up to `wait` seconds, however busy the
     office is (each try waits the busy timeout), then holds it until the block ends."""
-    if engines.is_postgres() and db.transaction_depth() == 0:
-        with _atomic_from(engines.lock_wait_statement(wait * 1000), CLOCK_LOCK) as transaction:
-            yield transaction
+    outermost = db.transaction_depth() == 0
+    if engines.is_postgres() and outermost:
+        taken = None
+        try:
+            with _atomic_from(engines.lock_wait_statement(wait * 1000), CLOCK_LOCK) as entered:
+                taken = time.monotonic()
+                _holders.add(threading.get_ident())
+                yield entered
+        finally:
+            _log_held(taken)
         return
     deadline = time.monotonic() + wait
     while True:
@@ -80,6 +90,9 @@ def job_writing(wait=JOB_WAIT):
             if not is_busy(exc) or time.monotonic() >= deadline:
                 raise
             log.info("the database is busy; waiting for the write lock")
+    taken = time.monotonic() if outermost else None
+    if outermost:
+        _holders.add(threading.get_ident())
     try:
         yield entered
     except BaseException as exc:
@@ -87,6 +100,17 @@ def job_writing(wait=JOB_WAIT):
             raise
     else:
         transaction.__exit__(None, None, None)
+    finally:
+        _log_held(taken)
+
+
+def _log_held(taken):
+    """Log how long a job held the write lock, its commit included (what people's writes may
+    have waited for)."""
+    if taken is not None:
+        _holders.discard(threading.get_ident())
+        held = time.monotonic() - taken
+        log.info("a job held the write lock for %.1f s", held, extra={"lock_held": held})
 
 
 def schema_writing():
@@ -98,7 +122,11 @@ def schema_writing():
 
 def if_free(write, wait_ms=BRIEF_WAIT):
     """Run `write()` in a write transaction if the lock comes within `wait_ms`; True when it
-    ran, False when the database was busy (nothing written)."""
+    ran, False when the database was busy (nothing written). While a job of this process holds
+    the lock it is known to be busy: nothing waits."""
+    if _holders - {threading.get_ident()}:
+        log.info("a job holds the write lock; an optional write was skipped")
+        return False
     try:
         if engines.is_postgres():
             with _atomic_from(engines.lock_wait_statement(wait_ms), CLOCK_LOCK):

@@ -41,10 +41,16 @@ def open_browser_when_ready(url):
     threading.Thread(target=worker, name="open-browser", daemon=True).start()
 
 
+# Worker threads. A web write that finds the write lock taken (a large import) holds its thread
+# for up to 5 s before it answers "busy"; with fewer threads than people, pages and logins would
+# queue behind those waits. Waiting threads cost no CPU.
+THREADS = 24
+
+
 class Server:
     """A waitress server bound to the first free port from `first`, stoppable from any thread."""
 
-    def __init__(self, wsgi_app, host, first_port, threads=8):
+    def __init__(self, wsgi_app, host, first_port, threads=THREADS):
         from waitress.server import create_server
 
         error = None
@@ -142,7 +148,7 @@ def start_up_in_background(app, started):
     return thread
 
 
-def run(make_app, data_dir, host, port, open_browser=True, threads=8):
+def run(make_app, data_dir, host, port, open_browser=True, threads=THREADS):
     """Serve the data directory until stopped, or point at the instance already serving it.
 
     `make_app(root, **config)` opens the data directory's app (the CLI passes its own, which

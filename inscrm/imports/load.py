@@ -1,19 +1,23 @@
 """Importing one file of the standard template: read, validate, upsert — all or nothing.
 
 One transaction per file, after a backup, holding the write lock from its start (it waits its
-turn while the office works); the cells of every row are checked before, so a file that will be
-refused never takes the lock. The customers it changed are marked in the same transaction and
-their segments evaluated again right after (or at the next start or import, if the process ended
-in between). Rows are read as a stream and handled in chunks: each
-chunk is parsed, its references are looked up with one query per kind of reference, and its rows
-are inserted or updated in bulk. A file with any invalid row imports nothing (unless
-`skip_invalid`), and every bad row is written to a report file beside the input.
+turn while the office works). Every row is read and parsed before the lock is taken, into a
+private temporary file: a file whose cells will be refused never takes the lock, and under it
+only the look-ups and the bulk writes remain. The customers it changed are marked in the same
+transaction and their segments evaluated again right after (or at the next start or import, if
+the process ended in between). Rows are handled in chunks: each chunk's references are looked
+up with one query per kind of reference, and its rows are inserted or updated in bulk. A file
+with any invalid row imports nothing (unless `skip_invalid`), and every bad row is written to a
+report file beside the input.
 """
 
+import contextlib
 import csv
 import datetime as dt
 import itertools
 import json
+import pickle
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -173,14 +177,56 @@ def _load(table, kind, source, summary, report, user, progress):
         loader.file_keys = _policy_numbers(table.path, mapping)
     width = len(table.headers)
     touched = set()
-    # Cell checks first, outside the write lock: a file that will be refused never takes it.
-    writing = summary.skip_invalid or _cells_valid(table, columns, spec, width, progress, summary)
-    table = open_table(table.path)
+    # Before the write lock: every row is read and parsed once, into a private temporary file
+    # that is gone when the import ends; a file whose cells will be refused never takes the lock.
+    # Under it only the look-ups and the writes remain, so nothing read before can go stale.
+    # The file is beside the input (where its report goes), on disk: a temporary folder may be
+    # in memory.
+    with tempfile.TemporaryFile(dir=table.path.parent) as spill:
+        chunks = _prepare(table, columns, spec, width, summary, spill, progress)
+        writing = chunks is not None
+        if not writing:  # the file will be refused: check all its rows, write nothing
+            chunks = _parsed(open_table(table.path), columns, spec, width)
+        writes = transactions.job_writing() if writing else db.atomic()
+        with writes as transaction, contextlib.closing(chunks):
+            for records, problems, done in chunks:
+                summary.rows += len(records) + len(problems)
+                records, lookup_problems = loader.resolve(records)
+                problems += [(r.number, r.cells, p) for r, p in lookup_problems]
+                for number, cells, row_problems in sorted(problems, key=lambda p: p[0]):
+                    report.add(summary, number, cells, row_problems)
+                if summary.rejected and not summary.skip_invalid:
+                    writing = False  # the file will be refused: validate the rest, write nothing
+                if writing:
+                    touched |= loader.write(records, summary)
+                if progress is not None:
+                    progress(PREPARED + (1 - PREPARED) * done, summary)
+            if not summary.rows:
+                raise FileProblem(N_("%(file)s has a header row but no rows: there is nothing "
+                                     "to import."), file=summary.file)
+            if writing:
+                touched |= loader.finish(summary)
+                mark_pending(touched)
+                AuditLog.record("import", user, target=f"file:{summary.file}", kind=kind,
+                                source=source, inserted=summary.inserted,
+                                updated=summary.updated, matched=summary.matched,
+                                existing=summary.existing, rejected=summary.rejected)
+                summary.imported = True
+            else:
+                transaction.rollback()
+                _zero(summary)
+
+
+PREPARED = 0.4  # of the progress bar: reading and parsing the rows, before the writes
+
+
+def _parsed(table, columns, spec, width):
+    """(records, problems, share of the file read) a chunk at a time; the table is closed at
+    the end."""
     seen = {}
-    with (transactions.job_writing() if writing else db.atomic()) as transaction:
-        rows = table.rows()
+    rows = table.rows()
+    try:
         while chunk := list(itertools.islice(rows, CHUNK)):
-            summary.rows += len(chunk)
             records, problems = [], []
             for number, cells in chunk:
                 record, row_problems = _parse(number, cells, columns, spec, seen, width)
@@ -188,52 +234,24 @@ def _load(table, kind, source, summary, report, user, progress):
                     problems.append((number, cells, row_problems))
                 else:
                     records.append(record)
-            records, lookup_problems = loader.resolve(records)
-            problems += [(r.number, r.cells, p) for r, p in lookup_problems]
-            for number, cells, row_problems in sorted(problems, key=lambda p: p[0]):
-                report.add(summary, number, cells, row_problems)
-            if summary.rejected and not summary.skip_invalid:
-                writing = False  # the file will be refused: validate the rest, write nothing
-            if writing:
-                touched |= loader.write(records, summary)
-            if progress is not None:
-                progress(CHECKED + (1 - CHECKED) * table.progress(), summary)
-        if not summary.rows:
-            table.close()
-            raise FileProblem(N_("%(file)s has a header row but no rows: there is nothing to "
-                                 "import."), file=summary.file)
-        if writing:
-            touched |= loader.finish(summary)
-            mark_pending(touched)
-            AuditLog.record("import", user, target=f"file:{summary.file}", kind=kind,
-                            source=source, inserted=summary.inserted, updated=summary.updated,
-                            matched=summary.matched, existing=summary.existing,
-                            rejected=summary.rejected)
-            summary.imported = True
-        else:
-            transaction.rollback()
-            _zero(summary)
-    table.close()
-
-
-CHECKED = 0.2  # of the progress bar: the cell checks before the writes
-
-
-def _cells_valid(table, columns, spec, width, progress, summary):
-    """Whether every row's cells parse (the checks that need no database), reading the whole
-    file once; the rows are read and checked again, with their references, under the lock."""
-    seen = {}
-    rows = table.rows()
-    try:
-        while chunk := list(itertools.islice(rows, CHUNK)):
-            for number, cells in chunk:
-                if _parse(number, cells, columns, spec, seen, width)[1]:
-                    return False
-            if progress is not None:
-                progress(CHECKED * table.progress(), summary)
+            yield records, problems, table.progress()
     finally:
         table.close()
-    return True
+
+
+def _prepare(table, columns, spec, width, summary, spill, progress):
+    """Parse every row into `spill`, a chunk at a time; return the chunks as they will be read
+    back, or None as soon as a row's cells are wrong (unless bad rows are skipped)."""
+    count = 0
+    for records, problems, done in _parsed(table, columns, spec, width):
+        if problems and not summary.skip_invalid:
+            return None
+        pickle.dump((records, problems), spill, protocol=pickle.HIGHEST_PROTOCOL)
+        count += 1
+        if progress is not None:
+            progress(PREPARED * done, summary)
+    spill.seek(0)
+    return ((*pickle.load(spill), (i + 1) / count) for i in range(count))
 
 
 def _zero(summary):

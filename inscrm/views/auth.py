@@ -90,9 +90,7 @@ def login():
 def logout():
     """Sign out (a POST, so no other site can sign a user out)."""
     if g.get("user") is not None:
-        with db.atomic():
-            sessions.end(session.get("sid"))
-            AuditLog.record("logout", g.user, ip=client_ip())
+        users.log_out(g.user, session.get("sid"), client_ip())
     session.clear()
     return redirect(url_for("auth.login"))
 

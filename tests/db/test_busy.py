@@ -3,6 +3,7 @@ succeeds, a web write answers "busy, try again" (503, never a 500), and a long j
 instead of failing; the segments an import changed are redone even if its process dies first."""
 
 import contextlib
+import datetime as dt
 import os
 import sqlite3
 import subprocess
@@ -11,7 +12,7 @@ import threading
 import time
 
 from inscrm.imports import load
-from inscrm.models import Activity, AuditLog, Customer, Meta, User
+from inscrm.models import Activity, AuditLog, Customer, LoginSession, LoginThrottle, Meta, User, now
 from tests.conftest import Runner
 from tests.helpers import csrf_token, login, make_customer, post
 from tests.importfiles import CUSTOMER_HEADER, customer_rows, write_csv
@@ -38,26 +39,36 @@ def lock_held(app):
         holder.close()
 
 
-def test_a_login_while_another_writer_holds_the_lock_is_never_half_written(app, client):
-    """The login's time stamp and audit entry wait for nobody. Its session row is one short
-    insert: PostgreSQL takes it beside the held lock; SQLite's one writer must wait for it, and
-    past the wait the login answers busy (503), never 500."""
+def test_a_login_while_another_writer_holds_the_lock_succeeds_and_is_never_half_written(
+        app, client):
+    """A login needs no write lock of the main database: its session row is in the session
+    store, its throttle counts too; its time stamp and audit entry wait for nobody. So while an
+    import holds the lock, a login, a page (its last-seen touch), a failed login's count and a
+    logout all go through at once."""
     token = csrf_token(client)
     with lock_held(app):
         response = client.post("/login", data={"username": "admin", "password": "admin-pass-1",
                                                "csrf_token": token})
-        if app.config["DATABASE_URL"]:
-            assert response.status_code == 302, response.get_data(as_text=True)
-            assert client.get("/").status_code == 200  # signed in
-        else:
-            assert response.status_code == 503
-            assert "系统正忙，请稍后再试" in response.get_data(as_text=True)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        with app.app_context():  # a page a minute later touches its session's last seen
+            LoginSession.update(seen_at=now() - dt.timedelta(minutes=2)).execute()
+        assert client.get("/").status_code == 200  # signed in
+        with app.app_context():
+            assert LoginSession.get().seen_at >= now() - dt.timedelta(minutes=1)
+        stranger = app.test_client()
+        failed = stranger.post("/login", data={"username": "admin", "password": "wrong-pass",
+                                               "csrf_token": csrf_token(stranger)})
+        assert failed.status_code == 401
+        assert post(client, "/logout").status_code == 302
     with app.app_context():  # its time stamp was skipped, not half-written
         assert User.get(User.username == "admin").last_login_at is None
         assert not AuditLog.select().where(AuditLog.action == "login").exists()
+        assert LoginThrottle.get(LoginThrottle.key == "user:admin").failures == 1
+        assert LoginSession.select().count() == 0  # logged out
     login(client)  # once the lock is free the login is recorded again
     with app.app_context():
         assert User.get(User.username == "admin").last_login_at is not None
+        assert not LoginThrottle.select().where(LoginThrottle.key == "user:admin").exists()
 
 
 def test_a_contact_saved_while_the_lock_is_held_answers_busy_not_500(app, client):
@@ -97,6 +108,25 @@ def test_the_cli_import_waits_for_the_lock_then_imports(app, runner, tmp_path):
     with app.app_context():
         assert Customer.select().count() == 20
         assert Customer.select().where(Customer.segment_date.is_null()).count() == 0
+
+
+def test_an_import_parses_every_row_before_it_takes_the_write_lock(app, tmp_path, monkeypatch):
+    """Under the lock only the look-ups and the writes remain: no row is parsed there."""
+    from inscrm.models import db
+
+    path = write_csv(tmp_path / "customers.csv", CUSTOMER_HEADER, customer_rows(4500))
+    parsed_in_transaction = []
+    parse = load._parse
+
+    def watched(*args):
+        parsed_in_transaction.append(db.transaction_depth() > 0)
+        return parse(*args)
+
+    monkeypatch.setattr(load, "_parse", watched)
+    with app.app_context():
+        summary = load.import_file(path, app.config["BACKUPS"])
+        assert summary.imported and summary.rows == 4500
+    assert len(parsed_in_transaction) == 4500 and not any(parsed_in_transaction)
 
 
 CRASH_AFTER_COMMIT = """

@@ -48,7 +48,7 @@ def test_old_database_is_backed_up_then_upgraded_with_nothing_lost(tmp_path):
         indexes = {i.name for i in db.get_indexes("customer")}
         assert "customer_source_segment" not in indexes  # version 4
         assert "customer_live_source_name" in indexes
-        assert db.table_exists("login_session")  # version 7
+        assert not db.table_exists("login_session")  # version 9: the session store has them
     backups = list((data / "backups").glob("*-migration.db"))
     assert len(backups) == 1
     old = sqlite3.connect(backups[0])
@@ -65,14 +65,31 @@ def test_database_newer_than_the_program_is_refused(tmp_path):
         create_app({"TESTING": True, "DATA_DIR": str(data), "STARTUP_TASKS": False})
 
 
-def test_version_7_adds_the_session_tables_on_either_engine(app):
+def test_version_9_moves_the_session_tables_to_the_session_store(app, client):
+    """Version 7's tables in the main database go (their sessions end, users log in again); the
+    store keeps sessions: on SQLite a 0600 file of its own beside the database, on PostgreSQL
+    the main database."""
+    from inscrm.db import sessionstore
     from inscrm.db.schema import ensure_schema
-    from inscrm.models import LoginSession, LoginThrottle
+    from tests.helpers import login
 
     with app.app_context():
         db.connect(reuse_if_open=True)
-        db.drop_tables([LoginSession, LoginThrottle])
-        Meta.set_value("schema_version", 6)
-        assert ensure_schema() == (6, LATEST)
-        assert db.table_exists("login_session") and db.table_exists("login_throttle")
+        db.execute_sql("CREATE TABLE login_session (key VARCHAR(64) PRIMARY KEY, user_id INTEGER)")
+        db.execute_sql("CREATE TABLE login_throttle (key VARCHAR(200) PRIMARY KEY)")
+        db.execute_sql("INSERT INTO login_session VALUES ('old', 1)")
+        Meta.set_value("schema_version", 7)
+        assert ensure_schema() == (7, LATEST)
+        assert not db.table_exists("login_session") and not db.table_exists("login_throttle")
         assert int(Meta.get_value("schema_version")) == LATEST
+    login(client)
+    assert client.get("/work/").status_code == 200
+    with app.app_context():
+        store = Path(app.config["DATA_DIR"]) / sessionstore.FILE_NAME
+        if app.config["DATABASE_URL"]:
+            assert db.table_exists("user_session") and not store.exists()
+        else:
+            assert not db.table_exists("user_session")
+            assert (store.stat().st_mode & 0o777) == 0o600
+            rows = sqlite3.connect(store).execute("SELECT count(*) FROM user_session")
+            assert rows.fetchone()[0] == 1
