@@ -10,10 +10,50 @@ document.addEventListener("htmx:beforeSwap", function (event) {
   var status = event.detail.xhr.status;
   if (status === 401) {
     window.location.reload();
+  } else if (status === 503 && event.detail.requestConfig.verb !== "get") {
+    event.detail.shouldSwap = false;
+    sendAgainLater(event.detail);
   } else if (status >= 400) {
     event.detail.shouldSwap = true;
     event.detail.isError = false;
   }
+});
+// A write that found the database busy (an import holds it) changed nothing: the form stays as
+// the user filled it, the server's words say so above it, and it is sent again after the wait
+// the server names (Retry-After).
+function sendAgainLater(detail) {
+  var config = detail.requestConfig;
+  var source = config.elt;
+  var anchor = source.closest("form") || source;
+  var notice = anchor.previousElementSibling;
+  if (!notice || !notice.classList.contains("busy-notice")) {
+    notice = document.createElement("div");
+    notice.className = "busy-notice";
+    notice.setAttribute("role", "status");
+    anchor.parentNode.insertBefore(notice, anchor);
+  }
+  notice.innerHTML = detail.xhr.responseText;
+  var seconds = parseInt(detail.xhr.getResponseHeader("Retry-After"), 10) || 5;
+  window.setTimeout(function () {
+    if (document.body.contains(source)) {
+      htmx.trigger(source, config.triggeringEvent ? config.triggeringEvent.type : "submit");
+    }
+  }, seconds * 1000);
+}
+document.addEventListener("htmx:afterRequest", function (event) {
+  if (event.detail.successful) {
+    var anchor = event.detail.elt.closest("form") || event.detail.elt;
+    var notice = anchor.previousElementSibling;
+    if (notice && notice.classList.contains("busy-notice")) {
+      notice.remove();
+    }
+  }
+});
+// A page's form that came back from a busy database (errors/busy.html) sends itself again.
+document.querySelectorAll("form[data-send-after]").forEach(function (form) {
+  window.setTimeout(function () {
+    form.submit();
+  }, (parseInt(form.dataset.sendAfter, 10) || 5) * 1000);
 });
 // hx-confirm asks first; when the answer is no, a choice goes back to what it was
 // (select[data-was]) instead of showing a value that was never saved.

@@ -51,8 +51,22 @@ def register(app):
         # Another writer (an import, a classification) held the lock past the busy timeout:
         # nothing was written, and the same action works once it is done.
         log.warning("busy answer to %s %s: %s", request.method, request.path, exc)
-        body, code = _page(503)
-        return body, code, {"Retry-After": str(RETRY_AFTER)}
+        headers = {"Retry-After": str(RETRY_AFTER)}
+        if request.method != "POST" or request.files:
+            return (*_page(503), headers)
+        # What the user sent is kept: htmx keeps the form in place and sends it again (app.js);
+        # a page's form comes back filled in, and sends itself again after the wait.
+        message = _("The system is busy (an import is running): nothing was saved yet. What "
+                    "you entered is kept and sent again in %(seconds)s seconds.",
+                    seconds=RETRY_AFTER)
+        if is_htmx():
+            return (render_template("errors/_error.html", code=503, message=message), 503,
+                    headers)
+        fields = [(name, value) for name, value in request.form.items(multi=True)
+                  if name != "csrf_token"]
+        return (render_template("errors/busy.html", message=message, fields=fields,
+                                action=request.full_path.rstrip("?"), seconds=RETRY_AFTER),
+                503, headers)
 
     @app.errorhandler(Exception)
     def unexpected(exc):

@@ -5,6 +5,7 @@ instead of failing; the segments an import changed are redone even if its proces
 import contextlib
 import datetime as dt
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -82,9 +83,18 @@ def test_a_contact_saved_while_the_lock_is_held_answers_busy_not_500(app, client
     for response in (fragment, page):
         assert response.status_code == 503
         assert response.headers["Retry-After"] == "5"
-        assert "系统正忙，请稍后再试" in response.get_data(as_text=True)
+        assert "系统正忙（正在导入数据），尚未保存。您填写的内容已保留，5 秒后自动重新提交" in \
+            response.get_data(as_text=True)
     assert "<html" not in fragment.get_data(as_text=True)  # htmx gets the fragment only
-    assert "<html" in page.get_data(as_text=True)
+    body = page.get_data(as_text=True)
+    assert "<html" in body  # the page gets the form back, filled in, to send again
+    form = re.search(r'<form method="post" action="([^"]+)" data-send-after="5">(.*?)</form>',
+                     body, re.S)
+    assert form.group(1) == f"/customers/{customer_id}/activities"
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">',
+                             form.group(2)))
+    assert {k: v for k, v in fields.items() if k != "csrf_token"} == data
+    assert fields["csrf_token"]
     with app.app_context():
         assert Activity.select().count() == 0
     saved = post(client, f"/customers/{customer_id}/activities", data, htmx=True)
