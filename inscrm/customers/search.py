@@ -197,7 +197,8 @@ def _sort_key(query, by_gram):
     if query.sort == "contact":
         return Customer.last_contact_date, True, lambda c: (
             c.last_contact_date.isoformat() if c.last_contact_date else None)
-    return (NameGram.name if by_gram else Customer.name), False, lambda c: c.name
+    # names in pinyin order: the stored key (inscrm.pinyin), the same in both tables
+    return (NameGram.name_key if by_gram else Customer.name_key), False, lambda c: c.name_key
 
 
 def _after(key, tiebreak, descending, cursor):
@@ -323,8 +324,9 @@ def search(user, query, cursor=None, limit=PAGE_SIZE):
 
 
 # What the list shows: fewer columns, less SQL to build and read.
-_LISTED = (Customer.id, Customer.name, Customer.kind, Customer.segment, Customer.phone,
-           Customer.id_number, Customer.township, Customer.manager, Customer.annual_premium,
+_LISTED = (Customer.id, Customer.name, Customer.name_key, Customer.kind, Customer.segment,
+           Customer.phone, Customer.id_number, Customer.township, Customer.manager,
+           Customer.annual_premium,
            Customer.last_contact_date, Customer.origin)
 
 

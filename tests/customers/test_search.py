@@ -31,7 +31,7 @@ def people(ctx):
 
 
 def test_one_character_finds_it_anywhere_in_the_name(people):
-    assert names(find("张")) == ["张三", "张伟", "王张华"]
+    assert names(find("张")) == ["王张华", "张三", "张伟"]  # pinyin order: wang < zhang
     assert find("张").count == 3 and not find("张").capped
 
 
@@ -137,7 +137,7 @@ def test_an_agent_searches_only_own_customers(ctx):
     make_customer(name="孙一", manager=agent)
     make_customer(name="孙二", manager=other)
     make_customer(name="孙三", township=make_township(manager=agent))
-    assert names(find("孙", user=agent)) == ["孙一", "孙三"]
+    assert names(find("孙", user=agent)) == ["孙三", "孙一"]  # san1 < yi1
 
 
 def test_a_malformed_cursor_is_ignored():
@@ -151,7 +151,7 @@ def test_bulk_loads_pause_the_index_and_rebuild_it(ctx):
     with name_index.name_index_paused():
         make_customer(name="韩小明")
         assert names(find("韩")) == ["韩梅梅"]  # not indexed while paused
-    assert names(find("韩")) == ["韩小明", "韩梅梅"]
+    assert names(find("韩")) == ["韩梅梅", "韩小明"]  # mei2 < xiao3
     make_customer(name="韩三")  # the triggers are back
     assert len(find("韩").customers) == 3
 
