@@ -88,6 +88,12 @@ _INDEXES = [
     "CREATE INDEX IF NOT EXISTS customer_assigned_manager_premium "
     "ON customer (manager_id, annual_premium, id, deleted) "
     "WHERE NOT deleted AND manager_id IS NOT NULL",
+    # a number prefix that many share (a landline exchange, an ID number's district): one
+    # page of them in name order from the index alone, not a lookup of every matching row
+    "CREATE INDEX IF NOT EXISTS customer_live_phone_key "
+    "ON customer (phone, name_key, id, deleted) WHERE NOT deleted",
+    "CREATE INDEX IF NOT EXISTS customer_live_id_number_key "
+    "ON customer (id_number, name_key, id, deleted) WHERE NOT deleted",
     # an account manager's second part: the unassigned customers of their towns
     "CREATE INDEX IF NOT EXISTS customer_live_town_manager_key "
     "ON customer (township_id, manager_id, name_key, id, deleted) WHERE NOT deleted",

@@ -187,3 +187,31 @@ def test_search_and_the_customer_pages_share_one_scope_rule(ctx):
     assert {c.id for c in find("", user=agent).customers} == expected
     assert {c.id for c in find("客户", user=agent).customers} == {
         c.id for c in Customer.visible_to(agent).where(Customer.name.contains("客户"))}
+
+
+def all_pages(user, query, limit=2):
+    """Every page of a search, following the cursors the pages carry."""
+    got, cursor = [], None
+    while True:
+        page = search.search(user, query, cursor=cursor, limit=limit)
+        got += names(page)
+        if page.next_cursor is None:
+            return got
+        cursor = search.decode_cursor(page.next_cursor)
+
+
+def test_the_list_pages_through_names_in_pinyin_order(ctx):
+    agent = make_user(role="agent")
+    town = make_township(manager=agent)
+    # code point order would be 张 (U+5F20) < 李 < 王 < 白 < 阿 < 陈 < 韩
+    for name, manager in [("张华", agent), ("李华", None), ("王华", agent), ("白华", None),
+                          ("阿华", agent), ("陈华", None), ("韩华", agent), ("陈华", agent)]:
+        make_customer(name=name, manager=manager, township=town if manager is None else None)
+    order = ["阿华", "白华", "陈华", "陈华", "韩华", "李华", "王华", "张华"]
+    admin = User.get(User.username == "admin")
+    assert all_pages(admin, search.Query()) == order
+    assert all_pages(admin, search.Query(text="华")) == order  # the name index's walk
+    assert all_pages(admin, search.Query(text="华", kind="individual")) == order
+    # an agent's two parts (own customers, unassigned ones of their towns) merged page by page
+    assert all_pages(agent, search.Query(text="华")) == order
+    assert all_pages(agent, search.Query()) == order
