@@ -255,6 +255,12 @@ class User(SyncModel):
             query = query.where(cls.role.in_(roles))
         return query.order_by(cls.name, cls.username)
 
+    @classmethod
+    def staff_by_name(cls, *roles):
+        """The same staff as a list in the pinyin order of their names (a short list, sorted
+        here: users have no stored name key)."""
+        return pinyin.sorted_by_name(cls.staff(*roles), name=str)
+
 
 class Township(SyncModel):
     """A town or street (乡镇/街道) of the branch's territory, assigned to an account manager."""

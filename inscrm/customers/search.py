@@ -36,6 +36,7 @@ PAGE_SIZE = 50
 COUNT_CAP = 1000  # counts stop here and read "1,000+": an exact count of 35,000 张 costs too much
 MIN_NUMBER = 3  # a phone, ID or policy number prefix needs at least this many characters
 WALK_FROM = 20_000  # a number prefix this many share is tested on the walk in list order
+FEW = 100  # a number this few customers match: their ids go into the queries themselves
 SORTS = ("name", "premium", "contact")
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -289,7 +290,7 @@ def matching(customers, query):
     return _filtered(customers, query)
 
 
-def _number_page(parts, numbers, key, descending, raw_value, cursor, limit):
+def _number_page(parts, numbers, key, descending, raw_value, cursor, limit, capped):
     """The page of a number search: for each part of the scope and each kind of number, the
     first (key, id) pairs in list order from that kind's own index (no candidate set to
     collect, however many match), merged; then the rows of that page alone."""
@@ -298,7 +299,7 @@ def _number_page(parts, numbers, key, descending, raw_value, cursor, limit):
     firsts = {}
     for part in parts:
         for number in numbers:
-            wide = isinstance(number, _Prefix) and number.wide()
+            wide = capped and isinstance(number, _Prefix) and number.wide()
             query = part.where(number.walked() if wide else number)
             if cursor is not None:
                 query = query.where(_after(key, tiebreak, descending, cursor))
@@ -329,16 +330,22 @@ def search(user, query, cursor=None, limit=PAGE_SIZE):
                  .limit(COUNT_CAP + 1).count())
     else:
         # A scope or filters: the planner starts from the narrowest customer index.
-        candidates = None
-        if numbers is not None and user.role != "agent":
-            candidates = functools.reduce(operator.or_, numbers)  # each kind by its index
-        elif numbers is not None:  # an agent's own index would be walked: start from these
-            candidates = functools.reduce(operator.or_, [
-                Customer.select(Customer.id).where(number) for number in numbers])
-            numbers = None
+        candidates, fetched = None, False
+        if numbers is not None:
+            each = [Customer.select(Customer.id).where(number) for number in numbers]
+            # UNION ALL stops at the limit (a UNION would first collect every match)
+            few = [row[0] for row in functools.reduce(operator.add, each).limit(FEW + 1)
+                   .tuples()]
+            candidates = functools.reduce(operator.or_, each)
+            if len(few) <= FEW:  # most numbers: a handful of customers, fetched once
+                candidates, numbers, fetched = Customer.id.in_(few or [0]), None, True
+            elif user.role != "agent":  # many: each kind of number by its own index
+                candidates = functools.reduce(operator.or_, numbers)
+            else:  # an agent's own index would be walked: collected once, as a surname is
+                candidates, numbers = functools.reduce(operator.add, each), None
         elif gram_condition is not None:
             candidates = NameGram.select(NameGram.customer_id).where(gram_condition)
-        if numbers is None and candidates is not None:
+        if numbers is None and candidates is not None and not fetched:
             # a rare piece matches a handful of customers: fetch them once, not in every query
             ids = [row[0] for row in candidates.limit(COUNT_CAP + 1).tuples()]
             if len(ids) <= COUNT_CAP:
@@ -356,7 +363,7 @@ def search(user, query, cursor=None, limit=PAGE_SIZE):
                     for part in counted)
         if numbers is not None:
             return _page(_number_page(parts, numbers, key, descending, raw_value, cursor,
-                                      limit), count, raw_value, limit)
+                                      limit, count > COUNT_CAP), count, raw_value, limit)
         parts = counted
 
     tiebreak = NameGram.customer_id if by_gram else Customer.id
