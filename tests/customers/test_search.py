@@ -215,3 +215,16 @@ def test_the_list_pages_through_names_in_pinyin_order(ctx):
     # an agent's two parts (own customers, unassigned ones of their towns) merged page by page
     assert all_pages(agent, search.Query(text="华")) == order
     assert all_pages(agent, search.Query()) == order
+
+
+def test_the_bulk_writer_computes_the_name_key_of_every_row(ctx):
+    from inscrm.db import bulk, stamps
+    from inscrm.pinyin import sort_key
+
+    table = bulk.Table(Customer, ["kind", "name"], stamps.stamp())
+    table.add("individual", "重庆张")
+    table.add("individual", "白雪")
+    table.flush()
+    keys = dict(Customer.select(Customer.name, Customer.name_key).tuples())
+    assert keys["重庆张"] == sort_key("重庆张") and keys["白雪"] == sort_key("白雪")
+    assert names(find("")) == ["白雪", "重庆张"]

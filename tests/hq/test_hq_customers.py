@@ -93,6 +93,16 @@ def test_a_branch_filter_pages_by_keyset_through_one_branch_only(net, client):
     assert seen == expected and len(expected) > 25
 
 
+def test_bundles_leave_the_name_key_out_and_hq_computes_it(net, client):
+    from inscrm.pinyin import sort_key
+    from inscrm.sync.tables import sent_fields
+
+    assert "name_key" not in {f.name for f in sent_fields(Customer)}
+    with client.application.app_context():
+        rows = list(Customer.select(Customer.name, Customer.name_key))
+    assert rows and all(c.name_key == sort_key(c.name) for c in rows)
+
+
 def test_hq_360_page_is_read_only_and_names_the_owning_branch(client):
     with client.application.app_context():
         customer = Customer.get(Customer.id_number == KEY_ID, Customer.origin == "B2")
