@@ -228,3 +228,29 @@ def test_the_bulk_writer_computes_the_name_key_of_every_row(ctx):
     keys = dict(Customer.select(Customer.name, Customer.name_key).tuples())
     assert keys["重庆张"] == sort_key("重庆张") and keys["白雪"] == sort_key("白雪")
     assert names(find("")) == ["白雪", "重庆张"]
+
+
+@pytest.mark.parametrize("walk_from", [1000, 3])  # sorted from the phone index, or walked
+def test_a_number_many_share_pages_in_name_order_without_collecting_them(
+        ctx, monkeypatch, walk_from):
+    monkeypatch.setattr(search, "FEW", 2)
+    monkeypatch.setattr(search, "COUNT_CAP", 5)
+    monkeypatch.setattr(search, "WALK_FROM", walk_from)
+    agent = make_user(role="agent")
+    for n, name in enumerate(["张华", "白华", "陈华", "阿华", "韩华", "李华", "王华"]):
+        make_customer(name=name, phone=f"0573-87{n:06d}", manager=agent if n % 2 else None)
+    gone = make_customer(name="安华", phone="0573-87999999")
+    gone.deleted = True
+    gone.save()
+    make_customer(name="艾华", phone="0573-88000000")  # another exchange
+    admin = User.get(User.username == "admin")
+    order = ["阿华", "白华", "陈华", "韩华", "李华", "王华", "张华"]
+    assert all_pages(admin, search.Query(text="0573-87")) == order
+    page = find("0573-87")
+    assert page.capped and page.count == 5
+    # premiums all equal: the newest first
+    assert all_pages(admin, search.Query(text="0573-87", sort="premium")) == [
+        "王华", "李华", "韩华", "阿华", "陈华", "白华", "张华"]
+    assert all_pages(agent, search.Query(text="0573-87")) == ["阿华", "白华", "李华"]
+    listed = search.matching(Customer.live(), search.Query(text="0573-87"))
+    assert sorted(c.name for c in listed) == sorted(order)
