@@ -114,6 +114,10 @@ _HQ_INDEXES = [
     # read from the index alone (a branch's segment runs never rewrite it: HQ has none)
     "CREATE INDEX IF NOT EXISTS customer_live_origin_segment_key "
     "ON customer (origin, segment, name_key, id, annual_premium) WHERE NOT deleted",
+    # one branch's customers by premium: its own range in order, not the whole network's
+    # premium index filtered down to the branch
+    "CREATE INDEX IF NOT EXISTS customer_live_origin_premium "
+    "ON customer (origin, annual_premium, id, deleted) WHERE NOT deleted",
 ]
 
 
