@@ -10,12 +10,13 @@ from inscrm import sessions, throttle, users
 from inscrm.db.transactions import writing
 from inscrm.i18n import N_
 from inscrm.models import ROLES, AuditLog, Branch, Site, User
+from inscrm.pinyin import sort_key
 from inscrm.validators import Invalid
 
 
 def staff():
-    """Every account of this site, active ones first, by name."""
-    return User.local().order_by(User.active.desc(), User.name, User.username)
+    """Every account of this site, active ones first, in the pinyin order of their names."""
+    return sorted(User.local(), key=lambda u: (not u.active, sort_key(str(u)), u.username))
 
 
 def _home_branch():

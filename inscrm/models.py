@@ -29,6 +29,7 @@ from peewee import (
     fn,
 )
 
+from inscrm import pinyin
 from inscrm.db.ids import uuid7
 
 db = DatabaseProxy()
@@ -258,6 +259,12 @@ class User(SyncModel):
             query = query.where(cls.role.in_(roles))
         return query.order_by(cls.name, cls.username)
 
+    @classmethod
+    def staff_by_name(cls, *roles):
+        """The same staff as a list in the pinyin order of their names (a short list, sorted
+        here: users have no stored name key)."""
+        return pinyin.sorted_by_name(cls.staff(*roles), name=str)
+
 
 class Township(SyncModel):
     """A town or street (乡镇/街道) of the branch's territory, assigned to an account manager."""
@@ -279,6 +286,9 @@ class Township(SyncModel):
 class Customer(SyncModel):
     kind = CharField(max_length=16, default="individual")
     name = CharField(index=True)
+    # the name's pinyin order (inscrm.pinyin.sort_key), written with the name on every path
+    # (schema 8); derived, so bundles leave it out and the receiver computes it again
+    name_key = TextField(null=True)
     id_type = CharField(max_length=16, null=True)
     id_number = CharField(max_length=32, null=True, index=True)
     phone = CharField(max_length=32, null=True, index=True)
@@ -313,10 +323,14 @@ class Customer(SyncModel):
         # Few indexes hold the segment: a full run that changes every segment rewrites them
         # all (the list's filter indexes are in inscrm.search). HQ groups people by ID number
         # and counts the branches that have them.
-        indexes = ((("segment", "name"), False), (("id_number", "origin"), False))
+        indexes = ((("segment", "name_key"), False), (("id_number", "origin"), False))
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_key = pinyin.sort_key(self.name)
+        return super().save(*args, **kwargs)
 
     @classmethod
     def scope_parts(cls, user):
@@ -584,11 +598,12 @@ class NameGram(BaseModel):
 
     gram = CharField(max_length=8)
     name = CharField()
+    name_key = TextField(default="")  # the customer's name key: pieces walk in pinyin order
     customer_id = IntegerField()
     origin = CharField(max_length=16, null=True)  # the customer's owning site (schema 6)
 
     class Meta:
-        primary_key = CompositeKey("gram", "name", "customer_id")
+        primary_key = CompositeKey("gram", "name_key", "customer_id")
         without_rowid = True
 
 

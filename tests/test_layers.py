@@ -11,7 +11,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "inscrm"
 
 TOP = {"inscrm", "__main__", "views", "cli", "desktop"}
-BOTTOM = {"db", "models", "i18n", "validators", "version", "_build_info"}
+BOTTOM = {"db", "models", "i18n", "validators", "version", "_build_info", "pinyin"}
 SHARED = {"forms", "formatting", "labels", "cells", "users", "sites"}  # used by every domain
 
 

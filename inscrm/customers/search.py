@@ -8,11 +8,13 @@ one index range, a longer one takes its rarest two-character piece and checks th
 the name stored beside it.
 """
 
+import functools
 import json
+import operator
 import re
 from dataclasses import dataclass, field
 
-from peewee import SQL, Tuple, fn
+from peewee import SQL, ColumnBase, Tuple, fn
 
 from inscrm.db import dialect
 from inscrm.i18n import N_
@@ -33,6 +35,8 @@ from inscrm.validators import PROVINCES
 PAGE_SIZE = 50
 COUNT_CAP = 1000  # counts stop here and read "1,000+": an exact count of 35,000 张 costs too much
 MIN_NUMBER = 3  # a phone, ID or policy number prefix needs at least this many characters
+WALK_FROM = 20_000  # a number prefix this many share is tested on the walk in list order
+FEW = 100  # a number this few customers match: their ids go into the queries themselves
 SORTS = ("name", "premium", "contact")
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -137,24 +141,51 @@ def _name_condition(text, origin=""):
     return condition
 
 
-def _number_ids(text):
-    """Customer ids whose phone, ID number, plate or policy number starts with the text."""
+def _number_conditions(text):
+    """One condition on customers per kind of number that starts with the text: phone, ID
+    number (the customer's own indexed columns), policy number, plate (and a Latin company
+    name), so each kind is looked up in its own index."""
     compact = re.sub(r"[\s·]", "", text)
     upper = compact.upper()
-    parts = [
-        Customer.select(Customer.id).where(_prefix(Customer.phone, compact)),
-        Customer.select(Customer.id).where(_prefix(Customer.id_number, upper)),
-        Policy.select(Policy.customer).where(_prefix(Policy.policy_no, upper)),
-        Vehicle.select(Vehicle.customer).where(_prefix(Vehicle.plate, upper.replace("-", ""))),
+    conditions = [
+        _Prefix(Customer.phone, compact),
+        _Prefix(Customer.id_number, upper),
+        Customer.id.in_(Policy.select(Policy.customer).where(_prefix(Policy.policy_no, upper))),
+        _plate_condition(upper.replace("-", "")),
     ]
     if compact != upper:
-        parts.append(Policy.select(Policy.customer).where(_prefix(Policy.policy_no, compact)))
+        conditions.append(Customer.id.in_(
+            Policy.select(Policy.customer).where(_prefix(Policy.policy_no, compact))))
     if re.search(r"[A-Za-z]", compact):  # a Latin company name
-        parts.append(NameGram.select(NameGram.customer_id).where(_name_condition(compact)))
-    union = parts[0]
-    for part in parts[1:]:
-        union = union | part
-    return union
+        conditions.append(Customer.id.in_(
+            NameGram.select(NameGram.customer_id).where(_name_condition(compact))))
+    return conditions
+
+
+class _Prefix(ColumnBase):
+    """A prefix of one of the customer's own indexed numbers: a condition that also tells how
+    wide its range is, and can be tested row by row on a walk in list order instead."""
+
+    def __init__(self, column, text):
+        super().__init__()
+        self.column, self.text = column, text
+        self.condition = _prefix(column, text)
+
+    def __sql__(self, ctx):
+        return ctx.sql(self.condition)
+
+    def wide(self):
+        """True when so many customers share the prefix that walking the list in its order
+        and testing each finds a page sooner than sorting them all."""
+        return Customer.select().where(self.condition).limit(WALK_FROM).count() >= WALK_FROM
+
+    def walked(self):
+        """The same test, kept off the column's index (`|| ''`)."""
+        return _prefix(self.column.concat(""), self.text)
+
+
+def _plate_condition(plate):
+    return Customer.id.in_(Vehicle.select(Vehicle.customer).where(_prefix(Vehicle.plate, plate)))
 
 
 def _collected(candidates):
@@ -197,7 +228,8 @@ def _sort_key(query, by_gram):
     if query.sort == "contact":
         return Customer.last_contact_date, True, lambda c: (
             c.last_contact_date.isoformat() if c.last_contact_date else None)
-    return (NameGram.name if by_gram else Customer.name), False, lambda c: c.name
+    # names in pinyin order: the stored key (inscrm.pinyin), the same in both tables
+    return (NameGram.name_key if by_gram else Customer.name_key), False, lambda c: c.name_key
 
 
 def _after(key, tiebreak, descending, cursor):
@@ -229,38 +261,60 @@ def decode_cursor(raw):
 
 
 def _text_match(text, origin=""):
-    """(name-index condition, candidate customer ids, hint) for the search box's text: a name
-    is looked up in the name index (one owning site's pieces, when given); a plate, phone, ID
-    or policy number gives candidate ids; a number too short to look up gives the hint to show
-    instead of results."""
+    """(name-index condition, number conditions, hint) for the search box's text: a name is
+    looked up in the name index (one owning site's pieces, when given); a plate, phone, ID or
+    policy number gives conditions on customers, one per kind of number; a number too short to
+    look up gives the hint to show instead of results."""
     if not text:
         return None, None, None
     if _PLATE_START.match(text):
-        plate = re.sub(r"[\s·\-]", "", text).upper()
-        return None, Vehicle.select(Vehicle.customer).where(_prefix(Vehicle.plate, plate)), None
+        return None, [_plate_condition(re.sub(r"[\s·\-]", "", text).upper())], None
     if _CJK.search(text):
         return _name_condition(text, origin), None, None
     if len(re.sub(r"[\s·\-]", "", text)) < MIN_NUMBER:
         return None, None, N_("Type at least 3 digits or letters of a number.")
-    return None, _number_ids(text), None
+    return None, _number_conditions(text), None
 
 
 def matching(customers, query):
     """Every customer of `customers` (a Customer query, the reader's scope) that the list shows
     for the query, unpaged and unordered: what an export of the list holds."""
-    gram_condition, candidates, hint = _text_match(query.text, query.origin)
+    gram_condition, numbers, hint = _text_match(query.text, query.origin)
     if hint:
         return customers.where(SQL("FALSE"))
     if gram_condition is not None:
-        candidates = NameGram.select(NameGram.customer_id).where(gram_condition)
-    if candidates is not None:
-        customers = customers.where(Customer.id.in_(candidates))
+        customers = customers.where(Customer.id.in_(
+            NameGram.select(NameGram.customer_id).where(gram_condition)))
+    if numbers is not None:
+        customers = customers.where(functools.reduce(operator.or_, numbers))
     return _filtered(customers, query)
+
+
+def _number_page(parts, numbers, key, descending, raw_value, cursor, limit, capped):
+    """The page of a number search: for each part of the scope and each kind of number, the
+    first (key, id) pairs in list order from that kind's own index (no candidate set to
+    collect, however many match), merged; then the rows of that page alone."""
+    tiebreak = Customer.id
+    order = (key.desc(nulls="LAST"), tiebreak.desc()) if descending else (key, tiebreak)
+    firsts = {}
+    for part in parts:
+        for number in numbers:
+            wide = capped and isinstance(number, _Prefix) and number.wide()
+            query = part.where(number.walked() if wide else number)
+            if cursor is not None:
+                query = query.where(_after(key, tiebreak, descending, cursor))
+            for row in query.select(Customer.id, key).order_by(*order).limit(limit + 1):
+                firsts[row.id] = row
+    ranked = sorted(firsts.values(), key=lambda c: _python_key(raw_value(c), c.id),
+                    reverse=descending)[:limit + 1]
+    rows = {c.id: c for c in Customer.select(*_LISTED).where(
+        Customer.id.in_([c.id for c in ranked]))} if ranked else {}
+    return [rows[c.id] for c in ranked]
 
 
 def search(user, query, cursor=None, limit=PAGE_SIZE):
     """One page of the customers the user may see that match the query, and the match count."""
-    gram_condition, candidates, hint = _text_match(query.text, query.origin)
+    gram_condition, numbers, hint = _text_match(query.text, query.origin)
     if hint:
         return Page(hint=hint)
 
@@ -276,10 +330,23 @@ def search(user, query, cursor=None, limit=PAGE_SIZE):
                  .limit(COUNT_CAP + 1).count())
     else:
         # A scope or filters: the planner starts from the narrowest customer index.
-        if gram_condition is not None:
+        candidates, fetched = None, False
+        if numbers is not None:
+            each = [Customer.select(Customer.id).where(number) for number in numbers]
+            # UNION ALL stops at the limit (a UNION would first collect every match)
+            few = [row[0] for row in functools.reduce(operator.add, each).limit(FEW + 1)
+                   .tuples()]
+            candidates = functools.reduce(operator.or_, each)
+            if len(few) <= FEW:  # most numbers: a handful of customers, fetched once
+                candidates, numbers, fetched = Customer.id.in_(few or [0]), None, True
+            elif user.role != "agent":  # many: each kind of number by its own index
+                candidates = functools.reduce(operator.or_, numbers)
+            else:  # an agent's own index would be walked: collected once, as a surname is
+                candidates, numbers = functools.reduce(operator.add, each), None
+        elif gram_condition is not None:
             candidates = NameGram.select(NameGram.customer_id).where(gram_condition)
-        if candidates is not None:
-            # numbers match a handful of customers: fetch them once, not in every query
+        if numbers is None and candidates is not None and not fetched:
+            # a rare piece matches a handful of customers: fetch them once, not in every query
             ids = [row[0] for row in candidates.limit(COUNT_CAP + 1).tuples()]
             if len(ids) <= COUNT_CAP:
                 candidates = Customer.id.in_(ids)
@@ -290,11 +357,14 @@ def search(user, query, cursor=None, limit=PAGE_SIZE):
         parts = []
         for scope in Customer.scope_parts(user):
             part = Customer.live() if scope is None else Customer.live().where(scope)
-            if candidates is not None:
-                part = part.where(candidates)
             parts.append(_filtered(part, query))
+        counted = parts if candidates is None else [part.where(candidates) for part in parts]
         count = sum(part.select(Customer.id).order_by().limit(COUNT_CAP + 1).count()
-                    for part in parts)
+                    for part in counted)
+        if numbers is not None:
+            return _page(_number_page(parts, numbers, key, descending, raw_value, cursor,
+                                      limit, count > COUNT_CAP), count, raw_value, limit)
+        parts = counted
 
     tiebreak = NameGram.customer_id if by_gram else Customer.id
     order = (key.desc(nulls="LAST"), tiebreak.desc()) if descending else (key, tiebreak)
@@ -306,6 +376,12 @@ def search(user, query, cursor=None, limit=PAGE_SIZE):
     if len(parts) > 1:  # merge the parts' pages in the same order
         customers.sort(key=lambda c: _python_key(raw_value(c), c.id), reverse=descending)
         customers = customers[:limit + 1]
+    return _page(customers, count, raw_value, limit)
+
+
+def _page(customers, count, raw_value, limit):
+    """The Page of up to `limit + 1` customers in list order (the one past the page makes the
+    next page's cursor), with the capped count and the names the rows show."""
     next_cursor = None
     if len(customers) > limit:
         customers = customers[:limit]
@@ -323,8 +399,9 @@ def search(user, query, cursor=None, limit=PAGE_SIZE):
 
 
 # What the list shows: fewer columns, less SQL to build and read.
-_LISTED = (Customer.id, Customer.name, Customer.kind, Customer.segment, Customer.phone,
-           Customer.id_number, Customer.township, Customer.manager, Customer.annual_premium,
+_LISTED = (Customer.id, Customer.name, Customer.name_key, Customer.kind, Customer.segment,
+           Customer.phone, Customer.id_number, Customer.township, Customer.manager,
+           Customer.annual_premium,
            Customer.last_contact_date, Customer.origin)
 
 

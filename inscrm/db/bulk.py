@@ -21,17 +21,53 @@ import datetime as dt
 from peewee import SQL, chunked, fn
 from peewee import Table as _Table
 
+from inscrm import pinyin
 from inscrm.db import dialect, engines
 from inscrm.db.ids import uids
-from inscrm.models import SyncModel, db
+from inscrm.models import Customer, SyncModel, db
 
 BATCH = 5000  # rows per executemany or COPY
+
+
+def with_derived(model, columns, rows):
+    """(columns, rows) with the columns computed from others added where they are missing: a
+    customer's pinyin name key beside its name (about a microsecond a name)."""
+    if model is not Customer or "name" not in columns or "name_key" in columns:
+        return columns, rows
+    at = list(columns).index("name")
+    return [*columns, "name_key"], [row + type(row)([pinyin.sort_key(row[at] or "")])
+                                     for row in rows]
+
+
+def derived(model, values):
+    """A row's {field: value} with the fields computed from others added where they are
+    missing (a customer's name key beside a changed name), for a write that sets them."""
+    if model is not Customer or "name" not in values or "name_key" in values:
+        return values
+    return {**values, "name_key": pinyin.sort_key(values["name"] or "")}
+
+
+def fill_name_keys(missing_only=False):
+    """Compute every customer's name key again (or only the missing ones), a chunk of names
+    read and written back in one statement at a time."""
+    query = Customer.select(Customer.id, Customer.name).order_by(Customer.id)
+    if missing_only:
+        query = query.where(Customer.name_key.is_null())
+    last = 0
+    while True:
+        rows = list(query.where(Customer.id > last).limit(BATCH * 4).tuples())
+        if not rows:
+            return
+        update_rows(Customer, ["name_key"], ["id"],
+                    [(pinyin.sort_key(name or ""), row_id) for row_id, name in rows])
+        last = rows[-1][0]
 
 
 def insert_rows(model, columns, rows, explicit_ids=False):
     """Insert `rows` (tuples of database values, in the order of the column names `columns`)
     into the model's table. `explicit_ids`: the rows carry their own ids (PostgreSQL's id
     sequence is then moved past them)."""
+    columns, rows = with_derived(model, columns, rows)
     table = model._meta.table_name
     names = ", ".join(f'"{column}"' for column in columns)
     if engines.is_postgres():

@@ -14,31 +14,39 @@ from inscrm.db import engines
 from inscrm.models import Customer, GramPosition, Meta, NameGram, Site, db
 
 MAX_INDEXED = 120  # names are cut into pieces up to this length
-INDEX_VERSION = "2"  # 2: each piece carries its customer's owning site
+INDEX_VERSION = "3"  # 2: each piece carries its customer's owning site; 3: and its name key
 
 
 def _grams_sql(row, condition="TRUE", tables="gram_position"):
-    """A SELECT of (gram, name, customer_id, origin) for every piece of `row`'s name (NEW, OLD,
-    c); the owning site as the stamping trigger sets it (a row written here has none yet)."""
+    """A SELECT of (gram, name, name_key, customer_id, origin) for every piece of `row`'s name
+    (NEW, OLD, c); the owning site as the stamping trigger sets it (a row written here has none
+    yet)."""
     origin = f"coalesce({row}.origin, (SELECT site FROM sync_clock))"
+    key = f"coalesce({row}.name_key, '')"
     return (
-        f"SELECT lower(substr({row}.name, n, 1)) AS gram, {row}.name AS name, "
+        f"SELECT lower(substr({row}.name, n, 1)) AS gram, {row}.name AS name, {key} AS name_key, "
         f"{row}.id AS customer_id, {origin} AS origin FROM {tables} "
         f"WHERE n <= length({row}.name) AND {condition} "
-        f"UNION SELECT lower(substr({row}.name, n, 2)), {row}.name, {row}.id, {origin} "
+        f"UNION SELECT lower(substr({row}.name, n, 2)), {row}.name, {key}, {row}.id, {origin} "
         f"FROM {tables} WHERE n < length({row}.name) AND {condition}"
     )
 
 
+_COLUMNS = "(gram, name, name_key, customer_id, origin)"
+_CHANGED = "OLD.name IS NOT NEW.name OR OLD.deleted IS NOT NEW.deleted " \
+    "OR OLD.name_key IS NOT NEW.name_key"
+
+
 _SQLITE_TRIGGERS = [
     "CREATE TRIGGER customer_name_gram_insert AFTER INSERT ON customer WHEN NOT NEW.deleted "
-    "BEGIN INSERT OR IGNORE INTO name_gram (gram, name, customer_id, origin) "
+    f"BEGIN INSERT OR IGNORE INTO name_gram {_COLUMNS} "
     f"{_grams_sql('NEW')}; END",
-    "CREATE TRIGGER customer_name_gram_update AFTER UPDATE OF name, deleted ON customer "
-    "WHEN OLD.name IS NOT NEW.name OR OLD.deleted IS NOT NEW.deleted BEGIN "
-    "DELETE FROM name_gram WHERE customer_id = OLD.id AND name = OLD.name AND gram IN "
+    "CREATE TRIGGER customer_name_gram_update AFTER UPDATE OF name, deleted, name_key "
+    f"ON customer WHEN {_CHANGED} BEGIN "
+    "DELETE FROM name_gram WHERE customer_id = OLD.id "
+    "AND name_key = coalesce(OLD.name_key, '') AND gram IN "
     f"(SELECT gram FROM ({_grams_sql('OLD')})); "
-    "INSERT OR IGNORE INTO name_gram (gram, name, customer_id, origin) "
+    f"INSERT OR IGNORE INTO name_gram {_COLUMNS} "
     f"{_grams_sql('NEW', 'NOT NEW.deleted')}; END",
 ]
 _SQLITE_DROPS = [
@@ -51,15 +59,16 @@ _POSTGRES_TRIGGERS = [
     "BEGIN "
     "IF TG_OP = 'UPDATE' THEN "
     "IF OLD.name IS NOT DISTINCT FROM NEW.name AND OLD.deleted IS NOT DISTINCT FROM NEW.deleted "
-    "THEN RETURN NULL; END IF; "
-    "DELETE FROM name_gram WHERE customer_id = OLD.id AND name = OLD.name AND gram IN "
+    "AND OLD.name_key IS NOT DISTINCT FROM NEW.name_key THEN RETURN NULL; END IF; "
+    "DELETE FROM name_gram WHERE customer_id = OLD.id "
+    "AND name_key = coalesce(OLD.name_key, '') AND gram IN "
     f"(SELECT gram FROM ({_grams_sql('OLD')}) AS old_grams); "
     "END IF; "
-    "IF NOT NEW.deleted THEN INSERT INTO name_gram (gram, name, customer_id, origin) "
+    f"IF NOT NEW.deleted THEN INSERT INTO name_gram {_COLUMNS} "
     f"{_grams_sql('NEW')} ON CONFLICT DO NOTHING; END IF; "
     "RETURN NULL; END $$",
-    "CREATE TRIGGER customer_name_gram AFTER INSERT OR UPDATE OF name, deleted ON customer "
-    "FOR EACH ROW EXECUTE FUNCTION inscrm_name_grams()",
+    "CREATE TRIGGER customer_name_gram AFTER INSERT OR UPDATE OF name, deleted, name_key "
+    "ON customer FOR EACH ROW EXECUTE FUNCTION inscrm_name_grams()",
 ]
 _POSTGRES_DROPS = ["DROP TRIGGER IF EXISTS customer_name_gram ON customer"]
 
@@ -68,32 +77,47 @@ _INDEXES = [
     # need no sort; deleted last, so counting reads the index, not the rows)
     "CREATE INDEX IF NOT EXISTS customer_annual_premium_id ON customer (annual_premium, id)",
     "CREATE INDEX IF NOT EXISTS customer_last_contact_id ON customer (last_contact_date, id)",
-    "CREATE INDEX IF NOT EXISTS customer_live_town_segment_name "
-    "ON customer (township_id, segment, name, id, deleted) WHERE NOT deleted",
-    "CREATE INDEX IF NOT EXISTS customer_assigned_manager_name "
-    "ON customer (manager_id, name, id, deleted) WHERE NOT deleted AND manager_id IS NOT NULL",
+    # (names sort by their pinyin key, `inscrm.pinyin`)
+    "CREATE INDEX IF NOT EXISTS customer_live_name_key ON customer (name_key, id, deleted) "
+    "WHERE NOT deleted",
+    "CREATE INDEX IF NOT EXISTS customer_live_town_segment_key "
+    "ON customer (township_id, segment, name_key, id, deleted) WHERE NOT deleted",
+    "CREATE INDEX IF NOT EXISTS customer_assigned_manager_key "
+    "ON customer (manager_id, name_key, id, deleted) "
+    "WHERE NOT deleted AND manager_id IS NOT NULL",
     "CREATE INDEX IF NOT EXISTS customer_assigned_manager_premium "
     "ON customer (manager_id, annual_premium, id, deleted) "
     "WHERE NOT deleted AND manager_id IS NOT NULL",
+    # a number prefix that many share (a landline exchange, an ID number's district): one
+    # page of them in name order from the index alone, not a lookup of every matching row
+    "CREATE INDEX IF NOT EXISTS customer_live_phone_key "
+    "ON customer (phone, name_key, id, deleted) WHERE NOT deleted",
+    "CREATE INDEX IF NOT EXISTS customer_live_id_number_key "
+    "ON customer (id_number, name_key, id, deleted) WHERE NOT deleted",
     # an account manager's second part: the unassigned customers of their towns
-    "CREATE INDEX IF NOT EXISTS customer_live_town_manager_name "
-    "ON customer (township_id, manager_id, name, id, deleted) WHERE NOT deleted",
+    "CREATE INDEX IF NOT EXISTS customer_live_town_manager_key "
+    "ON customer (township_id, manager_id, name_key, id, deleted) WHERE NOT deleted",
     # no segment in it: a full segment run rewrites every customer's segment on its first day
-    "CREATE INDEX IF NOT EXISTS customer_live_source_name "
-    "ON customer (source, name, id, deleted) WHERE NOT deleted",
+    "CREATE INDEX IF NOT EXISTS customer_live_source_key "
+    "ON customer (source, name_key, id, deleted) WHERE NOT deleted",
     # HQ's list of one branch: its customers in name order
-    "CREATE INDEX IF NOT EXISTS customer_live_origin_name "
-    "ON customer (origin, name, id, deleted) WHERE NOT deleted",
+    "CREATE INDEX IF NOT EXISTS customer_live_origin_key "
+    "ON customer (origin, name_key, id, deleted) WHERE NOT deleted",
 ]
 # At HQ, where every branch's customers are: one branch's name pieces in name order, so a name
 # search filtered by branch is one index range and its count reads the index alone. (At a
 # branch every piece has the same site: no use there.)
 _HQ_INDEXES = [
-    "CREATE INDEX IF NOT EXISTS name_gram_origin ON name_gram (gram, origin, name, customer_id)",
+    "CREATE INDEX IF NOT EXISTS name_gram_origin "
+    "ON name_gram (gram, origin, name_key, customer_id)",
     # one branch's customers of a segment in name order, and the figures by branch and segment
     # read from the index alone (a branch's segment runs never rewrite it: HQ has none)
-    "CREATE INDEX IF NOT EXISTS customer_live_origin_segment_name "
-    "ON customer (origin, segment, name, id, annual_premium) WHERE NOT deleted",
+    "CREATE INDEX IF NOT EXISTS customer_live_origin_segment_key "
+    "ON customer (origin, segment, name_key, id, annual_premium) WHERE NOT deleted",
+    # one branch's customers by premium: its own range in order, not the whole network's
+    # premium index filtered down to the branch
+    "CREATE INDEX IF NOT EXISTS customer_live_origin_premium "
+    "ON customer (origin, annual_premium, id, deleted) WHERE NOT deleted",
 ]
 
 
@@ -113,8 +137,8 @@ def _triggers():
 
 def install():
     """Create the name index's triggers and the sort indexes; fill the index once if needed."""
-    if "origin" not in {column.name for column in db.get_columns("name_gram")}:
-        # made before the pieces carried their site: derived data, made again below
+    if "name_key" not in {column.name for column in db.get_columns("name_gram")}:
+        # made before the pieces carried their site and name key: derived data, made again
         NameGram.drop_table()
         NameGram.create_table()
         Meta.set_value("name_index", "stale")
@@ -161,9 +185,9 @@ def rebuild_name_index():
     with db.atomic():
         NameGram.delete().execute()
         db.execute_sql(
-            "INSERT INTO name_gram (gram, name, customer_id, origin) "
+            f"INSERT INTO name_gram {_COLUMNS} "
             f"SELECT * FROM ({_grams_sql('c', 'NOT c.deleted', 'customer c, gram_position')}) "
-            "AS grams ORDER BY 1, 2, 3 ON CONFLICT DO NOTHING"
+            "AS grams ORDER BY 1, 3, 4 ON CONFLICT DO NOTHING"
         )
         Meta.set_value("name_index", INDEX_VERSION)
     refresh_statistics(force=True)

@@ -12,7 +12,7 @@ a worker that finds it at another version refuses to start (`check_schema`).
 from peewee import CharField, TextField
 from playhouse.migrate import SchemaMigrator, migrate
 
-from inscrm.db import dialect, engines, names, stamps, transactions
+from inscrm.db import bulk, dialect, engines, names, stamps, transactions
 from inscrm.models import MODELS, Meta, NetworkFlag, RuleDraft, db
 
 
@@ -79,6 +79,20 @@ def _v7_sessions(migrator):
     are the session store's, `inscrm.db.sessionstore`, which makes them itself.)"""
 
 
+def _v8_name_key(migrator):
+    """Version 8: customers sort by the pinyin of their names (`customer.name_key`, see
+    `inscrm.pinyin`), filled here in chunks of one statement each; the list's name indexes
+    are made again on the key by `names.install` (and the name index with its new key)."""
+    if "name_key" not in {column.name for column in db.get_columns("customer")}:
+        migrate(migrator.add_column("customer", "name_key", TextField(null=True)))
+    for name in ("customer_segment_name", "customer_live_town_segment_name",
+                 "customer_assigned_manager_name", "customer_live_town_manager_name",
+                 "customer_live_source_name", "customer_live_origin_name",
+                 "customer_live_origin_segment_name"):
+        db.execute_sql(f'DROP INDEX IF EXISTS "{name}"')
+    bulk.fill_name_keys()
+
+
 def _v9_session_store(migrator):
     """Version 9: sessions and login throttling move to the session store (on SQLite a file of
     their own, so a login never waits for an import's write lock; on PostgreSQL new tables keyed
@@ -87,8 +101,7 @@ def _v9_session_store(migrator):
         db.execute_sql(f'DROP TABLE IF EXISTS "{table}"')
 
 
-# Ordered steps: version -> function(migrator) that upgrades from the version before (a number
-# may be missing: a step reserved on another line of work).
+# Ordered steps: version -> function(migrator) that upgrades from the version before.
 MIGRATIONS = {
     2: _v2_contact_channels,
     3: _v3_task_rule,
@@ -96,6 +109,7 @@ MIGRATIONS = {
     5: _v5_unique_per_site,
     6: _v6_network,
     7: _v7_sessions,
+    8: _v8_name_key,
     9: _v9_session_store,
 }
 LATEST = max(MIGRATIONS, default=1)
@@ -133,7 +147,7 @@ def ensure_schema(backup=None):
             Meta.set_value("schema_version", LATEST)
         else:
             migrator = SchemaMigrator.from_database(db.obj)
-            for step in sorted(s for s in MIGRATIONS if s > version):
+            for step in range(version + 1, LATEST + 1):
                 MIGRATIONS[step](migrator)
                 Meta.set_value("schema_version", step)
             db.create_tables(MODELS, safe=True)  # tables new since that version

@@ -43,7 +43,7 @@ def customer_rows(query, full_ids, translate):
                     Customer.phone, Customer.segment, Customer.segment_reason,
                     Customer.annual_premium, manager.name, Customer.last_contact_date)
             .join_from(Customer, manager, JOIN.LEFT_OUTER, on=(Customer.manager == manager.id))
-            .order_by(Customer.origin, Customer.name, Customer.id)
+            .order_by(Customer.origin, Customer.name_key, Customer.id)
             .tuples())
     for origin, name, kind, number, phone, segment, reason, premium, who, contact in (
             rows.iterator()):

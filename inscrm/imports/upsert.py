@@ -142,6 +142,7 @@ def update_changed(model, items, summary, stamp, count=True):
             continue
         if count:
             summary.updated += 1
+        values = bulk.derived(model, values)
         names = tuple(sorted(values))
         meta = model._meta.fields
         groups.setdefault(names, []).append(

@@ -213,7 +213,7 @@ def scorecards(first, last, today, refresh=False):
     """The account managers' scorecards (kpi.scorecards) as JSON-ready rows, kept for the day."""
 
     def compute_now():
-        managers = list(User.staff("agent"))
+        managers = User.staff_by_name("agent")
         return [
             {**{k: (_ratio(v) if isinstance(v, kpi.Ratio) else v)
                 for k, v in card.items() if k != "user"},

@@ -73,7 +73,7 @@ def customer_table(query, columns, full_ids, translate, source="core"):
             .join_from(Customer, Township, JOIN.LEFT_OUTER)
             .join_from(Customer, manager, JOIN.LEFT_OUTER, on=(Customer.manager == manager.id))
             .join_from(Customer, refs, JOIN.LEFT_OUTER, on=(refs.c.customer_id == Customer.id))
-            .order_by(Customer.name, Customer.id)
+            .order_by(Customer.name_key, Customer.id)
             .tuples())
     for row in rows.iterator():
         row = list(row)

@@ -324,7 +324,9 @@ class _Context:
         return ready, waiting
 
     def _upsert(self, model, columns, rows):
-        """INSERT … ON CONFLICT (uid) DO UPDATE … WHERE newer, through the bulk writer."""
+        """INSERT … ON CONFLICT (uid) DO UPDATE … WHERE newer, through the bulk writer (which
+        derives the columns that bundles leave out, such as the customer's name key)."""
+        columns, rows = bulk.with_derived(model, columns, rows)
         fields = [model._meta.fields[name] for name in columns]
         seq = model._meta.fields["seq"]
         missing = _missing_defaults(model, columns)

@@ -197,7 +197,7 @@ def flagged_customers():
               .where(BlacklistEntry.active, ~BlacklistEntry.deleted,
                      ~BlacklistEntry.owned_here(), BlacklistEntry.id_number != ""))
     return (Customer.live().where(Customer.owned_here(), Customer.id_number.in_(others))
-            .order_by(Customer.name))
+            .order_by(Customer.name_key, Customer.id))
 
 
 def branch_status():

@@ -15,6 +15,7 @@ from inscrm.models import (
     AuditLog,
     BlacklistEntry,
     BlacklistShare,
+    Customer,
     NetworkFlag,
     User,
 )
@@ -24,7 +25,9 @@ BY_TABLE = {model._meta.table_name: model for model in ORDER}
 HQ_PRIVATE = (User, AuditLog)  # HQ's staff and audit log stay at HQ
 RELAYED = (BlacklistEntry,)  # rows of one branch that HQ passes on to every other branch
 DOWN_ONLY = (NetworkFlag,)  # only HQ writes these: a branch neither sends nor may change them
-LOCAL_FIELDS = {User: ("password_hash", "failed_logins", "locked_until", "last_login_at")}
+# never sent: what stays at its site, and what the receiver derives again (the name key)
+LOCAL_FIELDS = {User: ("password_hash", "failed_logins", "locked_until", "last_login_at"),
+                Customer: ("name_key",)}
 NOT_SENT = ("id", "seq")
 
 

@@ -37,6 +37,7 @@ from inscrm.models import (
     Vehicle,
     db,
 )
+from inscrm.pinyin import sorted_by_name
 from inscrm.reports import kpi
 from inscrm.validators import Invalid, mask_id_number
 from inscrm.views import (
@@ -106,7 +107,8 @@ def choices_context():
     return {
         "segments": SEGMENTS, "kinds": CUSTOMER_KINDS, "id_types": ID_TYPES, "sources": SOURCES,
         "credits": CREDITS, "intermediary_types": INTERMEDIARY_TYPES,
-        "townships": list(townships()), "managers": list(managers()),
+        "townships": sorted_by_name(townships(), name=str),
+        "managers": sorted_by_name(managers(), name=str),
         "id_type_of_kind": ID_TYPE_OF_KIND,
     }
 

@@ -128,7 +128,7 @@ def renewals_page():
         at_risk=risk,
         risk_args={"first": risk["first"], "last": risk["last"], "status": "at_risk",
                    **({"manager": manager} if manager else {})},
-        managers=list(User.staff("agent", "manager")) if scope is None else [],
+        managers=User.staff_by_name("agent", "manager") if scope is None else [],
     )
     return render("reports/renewals.html", "reports/_renewals.html", **context)
 

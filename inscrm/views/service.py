@@ -57,7 +57,8 @@ def report():
     result = service_plans.compliance(as_of, segment=segment, manager_id=manager_id)
     response = render(
         "service/report.html", "service/_report.html", report=result, error=error,
-        plans=service_plans.plans(), managers=User.staff("agent", "manager"), segment=segment,
+        plans=service_plans.plans(), managers=User.staff_by_name("agent", "manager"),
+        segment=segment,
         manager_id=manager_id,
     )
     if error:

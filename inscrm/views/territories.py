@@ -12,7 +12,7 @@ bp = Blueprint("territories", __name__, url_prefix="/territories")
 
 
 def _agents():
-    return list(User.staff("agent", "manager"))
+    return User.staff_by_name("agent", "manager")
 
 
 @bp.route("/")

@@ -230,7 +230,7 @@ def contact(task_id):
 
 
 def _staff():
-    return list(User.staff(*ASSIGNABLE_ROLES))
+    return User.staff_by_name(*ASSIGNABLE_ROLES)
 
 
 def _team_filters():

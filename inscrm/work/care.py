@@ -147,7 +147,7 @@ def _rows(customers):
                 first_policy.c.start.alias("start"))
         .join(first_policy, JOIN.LEFT_OUTER, on=(first_policy.c.customer_id == Customer.id))
         .where(Customer.segment.in_(CARE_SEGMENTS), Customer.merged_into.is_null())
-        .order_by(Customer.name, Customer.id)
+        .order_by(Customer.name_key, Customer.id)
         .tuples()
     )
 

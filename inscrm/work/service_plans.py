@@ -30,6 +30,7 @@ from inscrm.models import (
     db,
     now,
 )
+from inscrm.pinyin import sort_key
 from inscrm.segments import rules
 from inscrm.validators import Invalid
 from inscrm.work.tasks import spread_offset
@@ -285,8 +286,9 @@ def compliance(as_of, segment=None, manager_id=None):
                    overdue=row["customers"] - row["contacted"],
                    share=_share(row["contacted"], row["customers"]))
         by_manager.append(row)
-    by_manager.sort(key=lambda r: (r["share"] is None, r["share"] or 0, str(r["manager"] or "")))
-    overdue.sort(key=lambda r: (r["due"] or dt.date.min, r["name"]))
+    by_manager.sort(key=lambda r: (r["share"] is None, r["share"] or 0,
+                                   sort_key(str(r["manager"] or ""))))
+    overdue.sort(key=lambda r: (r["due"] or dt.date.min, sort_key(r["name"])))
     for row in overdue:
         row["manager"] = names.get(row["manager_id"])
     return {"as_of": as_of, "segments": segments, "managers": by_manager,

@@ -12,6 +12,7 @@ from peewee import JOIN, Case, IntegrityError, fn
 from inscrm.db.transactions import writing
 from inscrm.i18n import N_
 from inscrm.models import SOURCES, AuditLog, Customer, Township, User, db
+from inscrm.pinyin import sorted_by_name
 from inscrm.validators import Invalid
 
 POOL_LIST_LIMIT = 500
@@ -37,9 +38,8 @@ def summary():
         .join(Customer, JOIN.LEFT_OUTER,
               on=((Customer.township == Township.id) & ~Customer.deleted))
         .group_by(Township.id, User.id)
-        .order_by(Township.district, Township.name)
     )
-    return list(query)
+    return sorted_by_name(query, name=str)  # district and town in pinyin order
 
 
 def assign(township, manager, by):
@@ -116,8 +116,8 @@ def floating_pool():
     )
     counts = {(town, source): n for town, source, n in rows}
     town_ids = {town for town, _source in counts}
-    towns = list(Township.select().where(Township.id.in_([t for t in town_ids if t]))
-                 .order_by(Township.district, Township.name))
+    towns = sorted_by_name(Township.select().where(Township.id.in_([t for t in town_ids if t])),
+                           name=str)
     if None in town_ids:
         towns.append(None)
     used = {source for _town, source in counts}
@@ -132,4 +132,4 @@ def pool_list(township_id, source):
         query = query.where(Customer.township.is_null())
     else:
         query = query.where(Customer.township == township_id)
-    return list(query.order_by(Customer.name, Customer.id).limit(POOL_LIST_LIMIT))
+    return list(query.order_by(Customer.name_key, Customer.id).limit(POOL_LIST_LIMIT))

@@ -192,7 +192,7 @@ def section_bounds(section, today):
 
 def sort_key(sort):
     """The SQL expression a sort orders by (then the task id)."""
-    return {"due": Task.due_date, "customer": fn.COALESCE(Customer.name, ""),
+    return {"due": Task.due_date, "customer": fn.COALESCE(Customer.name_key, ""),
             "kind": Task.kind}[sort]
 
 
@@ -201,7 +201,7 @@ def sort_value(task, sort):
     if sort == "due":
         return task.due_date.isoformat()
     if sort == "customer":
-        return task.customer.name if task.customer_id else ""
+        return (task.customer.name_key or "") if task.customer_id else ""
     return task.kind
 
 

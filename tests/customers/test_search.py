@@ -31,7 +31,7 @@ def people(ctx):
 
 
 def test_one_character_finds_it_anywhere_in_the_name(people):
-    assert names(find("张")) == ["张三", "张伟", "王张华"]
+    assert names(find("张")) == ["王张华", "张三", "张伟"]  # pinyin order: wang < zhang
     assert find("张").count == 3 and not find("张").capped
 
 
@@ -137,7 +137,7 @@ def test_an_agent_searches_only_own_customers(ctx):
     make_customer(name="孙一", manager=agent)
     make_customer(name="孙二", manager=other)
     make_customer(name="孙三", township=make_township(manager=agent))
-    assert names(find("孙", user=agent)) == ["孙一", "孙三"]
+    assert names(find("孙", user=agent)) == ["孙三", "孙一"]  # san1 < yi1
 
 
 def test_a_malformed_cursor_is_ignored():
@@ -151,7 +151,7 @@ def test_bulk_loads_pause_the_index_and_rebuild_it(ctx):
     with name_index.name_index_paused():
         make_customer(name="韩小明")
         assert names(find("韩")) == ["韩梅梅"]  # not indexed while paused
-    assert names(find("韩")) == ["韩小明", "韩梅梅"]
+    assert names(find("韩")) == ["韩梅梅", "韩小明"]  # mei2 < xiao3
     make_customer(name="韩三")  # the triggers are back
     assert len(find("韩").customers) == 3
 
@@ -187,3 +187,70 @@ def test_search_and_the_customer_pages_share_one_scope_rule(ctx):
     assert {c.id for c in find("", user=agent).customers} == expected
     assert {c.id for c in find("客户", user=agent).customers} == {
         c.id for c in Customer.visible_to(agent).where(Customer.name.contains("客户"))}
+
+
+def all_pages(user, query, limit=2):
+    """Every page of a search, following the cursors the pages carry."""
+    got, cursor = [], None
+    while True:
+        page = search.search(user, query, cursor=cursor, limit=limit)
+        got += names(page)
+        if page.next_cursor is None:
+            return got
+        cursor = search.decode_cursor(page.next_cursor)
+
+
+def test_the_list_pages_through_names_in_pinyin_order(ctx):
+    agent = make_user(role="agent")
+    town = make_township(manager=agent)
+    # code point order would be 张 (U+5F20) < 李 < 王 < 白 < 阿 < 陈 < 韩
+    for name, manager in [("张华", agent), ("李华", None), ("王华", agent), ("白华", None),
+                          ("阿华", agent), ("陈华", None), ("韩华", agent), ("陈华", agent)]:
+        make_customer(name=name, manager=manager, township=town if manager is None else None)
+    order = ["阿华", "白华", "陈华", "陈华", "韩华", "李华", "王华", "张华"]
+    admin = User.get(User.username == "admin")
+    assert all_pages(admin, search.Query()) == order
+    assert all_pages(admin, search.Query(text="华")) == order  # the name index's walk
+    assert all_pages(admin, search.Query(text="华", kind="individual")) == order
+    # an agent's two parts (own customers, unassigned ones of their towns) merged page by page
+    assert all_pages(agent, search.Query(text="华")) == order
+    assert all_pages(agent, search.Query()) == order
+
+
+def test_the_bulk_writer_computes_the_name_key_of_every_row(ctx):
+    from inscrm.db import bulk, stamps
+    from inscrm.pinyin import sort_key
+
+    table = bulk.Table(Customer, ["kind", "name"], stamps.stamp())
+    table.add("individual", "重庆张")
+    table.add("individual", "白雪")
+    table.flush()
+    keys = dict(Customer.select(Customer.name, Customer.name_key).tuples())
+    assert keys["重庆张"] == sort_key("重庆张") and keys["白雪"] == sort_key("白雪")
+    assert names(find("")) == ["白雪", "重庆张"]
+
+
+@pytest.mark.parametrize("walk_from", [1000, 3])  # sorted from the phone index, or walked
+def test_a_number_many_share_pages_in_name_order_without_collecting_them(
+        ctx, monkeypatch, walk_from):
+    monkeypatch.setattr(search, "FEW", 2)
+    monkeypatch.setattr(search, "COUNT_CAP", 5)
+    monkeypatch.setattr(search, "WALK_FROM", walk_from)
+    agent = make_user(role="agent")
+    for n, name in enumerate(["张华", "白华", "陈华", "阿华", "韩华", "李华", "王华"]):
+        make_customer(name=name, phone=f"0573-87{n:06d}", manager=agent if n % 2 else None)
+    gone = make_customer(name="安华", phone="0573-87999999")
+    gone.deleted = True
+    gone.save()
+    make_customer(name="艾华", phone="0573-88000000")  # another exchange
+    admin = User.get(User.username == "admin")
+    order = ["阿华", "白华", "陈华", "韩华", "李华", "王华", "张华"]
+    assert all_pages(admin, search.Query(text="0573-87")) == order
+    page = find("0573-87")
+    assert page.capped and page.count == 5
+    # premiums all equal: the newest first
+    assert all_pages(admin, search.Query(text="0573-87", sort="premium")) == [
+        "王华", "李华", "韩华", "阿华", "陈华", "白华", "张华"]
+    assert all_pages(agent, search.Query(text="0573-87")) == ["阿华", "白华", "李华"]
+    listed = search.matching(Customer.live(), search.Query(text="0573-87"))
+    assert sorted(c.name for c in listed) == sorted(order)

@@ -47,7 +47,8 @@ def test_old_database_is_backed_up_then_upgraded_with_nothing_lost(tmp_path):
         assert task.title == "续保提醒 PDAA2019330400000001"
         indexes = {i.name for i in db.get_indexes("customer")}
         assert "customer_source_segment" not in indexes  # version 4
-        assert "customer_live_source_name" in indexes
+        assert "customer_live_source_key" in indexes  # version 8: by the pinyin name key
+        assert customer.name_key == "zhang1张wei3伟"
         assert not db.table_exists("login_session")  # version 9: the session store has them
     backups = list((data / "backups").glob("*-migration.db"))
     assert len(backups) == 1
@@ -93,3 +94,22 @@ def test_version_9_moves_the_session_tables_to_the_session_store(app, client):
             assert (store.stat().st_mode & 0o777) == 0o600
             rows = sqlite3.connect(store).execute("SELECT count(*) FROM user_session")
             assert rows.fetchone()[0] == 1
+
+
+def test_version_8_fills_every_customer_name_key_for_pinyin_order(app):
+    from inscrm.customers import search
+    from inscrm.db.schema import ensure_schema
+
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        for name in ("张三", "阿明", "陈红", "白雪"):
+            Customer.create(name=name, kind="individual")
+        Customer.update(name_key=None).execute()  # as a version 7 database has them
+        Meta.set_value("schema_version", 7)
+        assert ensure_schema() == (7, LATEST)
+        assert Customer.select().where(Customer.name_key.is_null()).count() == 0
+        admin = User.get(User.username == "admin")
+        found = search.search(admin, search.Query())
+        assert [c.name for c in found.customers] == ["阿明", "白雪", "陈红", "张三"]
+        found = search.search(admin, search.Query(text="明"))  # through the name index
+        assert [c.name for c in found.customers] == ["阿明"]

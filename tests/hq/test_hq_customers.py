@@ -83,7 +83,7 @@ def test_network_customers_search_across_branches_with_a_branch_column(client):
 def test_a_branch_filter_pages_by_keyset_through_one_branch_only(net, client):
     with client.application.app_context():
         expected = [c.id for c in Customer.live().where(Customer.origin == "B3")
-                    .order_by(Customer.name, Customer.id)]
+                    .order_by(Customer.name_key, Customer.id)]
     seen, url = [], "/hq/customers?branch=B3"
     while url:
         page = text(client.get(url, headers={"HX-Request": "true"} if seen else {}))
@@ -91,6 +91,16 @@ def test_a_branch_filter_pages_by_keyset_through_one_branch_only(net, client):
         more = re.search(r'<tr class="more" hx-get="([^"]+)"', page)
         url = more.group(1).replace("&amp;", "&") if more else None
     assert seen == expected and len(expected) > 25
+
+
+def test_bundles_leave_the_name_key_out_and_hq_computes_it(net, client):
+    from inscrm.pinyin import sort_key
+    from inscrm.sync.tables import sent_fields
+
+    assert "name_key" not in {f.name for f in sent_fields(Customer)}
+    with client.application.app_context():
+        rows = list(Customer.select(Customer.name, Customer.name_key))
+    assert rows and all(c.name_key == sort_key(c.name) for c in rows)
 
 
 def test_hq_360_page_is_read_only_and_names_the_owning_branch(client):
@@ -128,7 +138,8 @@ def test_name_pieces_carry_their_branch_and_hq_searches_one_branch_s_pieces(net,
         assert {o for (o,) in NameGram.select(NameGram.origin).distinct().tuples()} == {
             "B1", "B2", "B3"}
         assert "name_gram_origin" in {i.name for i in db.get_indexes("name_gram")}
-        assert "customer_live_origin_segment_name" in {i.name for i in db.get_indexes("customer")}
+        indexes = {i.name for i in db.get_indexes("customer")}
+        assert {"customer_live_origin_segment_key", "customer_live_origin_premium"} <= indexes
         analyst = User.get(User.username == "ana")
         found = search.search(analyst, search.Query(text="张", origin="B2"))
         expected = (Customer.live().where(Customer.origin == "B2",
@@ -138,5 +149,5 @@ def test_name_pieces_carry_their_branch_and_hq_searches_one_branch_s_pieces(net,
     with net.open("B1"):  # a branch's own pieces, written here, carry its code; no HQ index
         assert {o for (o,) in NameGram.select(NameGram.origin).distinct().tuples()} == {"B1"}
         assert "name_gram_origin" not in {i.name for i in db.get_indexes("name_gram")}
-        assert "customer_live_origin_segment_name" not in {
+        assert "customer_live_origin_segment_key" not in {
             i.name for i in db.get_indexes("customer")}

@@ -4,6 +4,7 @@ import csv
 import datetime as dt
 from decimal import Decimal
 
+from inscrm import pinyin
 from inscrm.models import (
     Activity,
     AuditLog,
@@ -70,6 +71,7 @@ def test_an_updated_file_updates_only_the_changed_rows(runner, app, tmp_path):
     with app.app_context():
         customer = Customer.get(Customer.id == changed.pop()[0])
         assert customer.name == "新名字"
+        assert customer.name_key == pinyin.sort_key("新名字")  # it sorts by its new name
 
 
 def test_a_new_core_system_keeps_one_customer_and_a_continuous_history(runner, app, tmp_path):
