@@ -13,8 +13,19 @@ import threading
 import time
 
 from inscrm.imports import load
-from inscrm.models import Activity, AuditLog, Customer, LoginSession, LoginThrottle, Meta, User, now
-from tests.conftest import Runner
+from inscrm.models import (
+    Activity,
+    AuditLog,
+    Customer,
+    LoginSession,
+    LoginThrottle,
+    Meta,
+    Policy,
+    User,
+    now,
+)
+from inscrm.views import errors
+from tests.conftest import Runner, browser_login
 from tests.helpers import csrf_token, login, make_customer, post
 from tests.importfiles import CUSTOMER_HEADER, customer_rows, write_csv
 
@@ -191,3 +202,37 @@ def test_the_next_start_redoes_segments_an_import_left_pending(app):
         daily.run(app)
         assert Customer.select().where(Customer.segment_date.is_null()).count() == 0
         assert Meta.get_value(load.PENDING) is None
+
+
+def test_in_the_browser_a_busy_save_keeps_what_was_typed_and_goes_through_after(
+        app, page, monkeypatch):
+    """Both kinds of form: the 360 page's contact form (htmx) stays filled in under the busy
+    notice and is sent again; the policy form (a page) comes back filled in and sends itself."""
+    monkeypatch.setattr(errors, "RETRY_AFTER", 1)
+    with app.app_context():
+        customer_id = make_customer(name="王忙碌").id
+    browser_login(page)
+    page.goto(f"/customers/{customer_id}")
+    page.wait_for_selector("#section-activities form")
+    with lock_held(app) as holder:
+        page.select_option("#section-activities select[name=kind]", "call")
+        page.fill("#section-activities textarea[name=notes]", "导入时记的电话")
+        page.click("#section-activities button.primary")
+        page.wait_for_selector("#section-activities .busy-notice:has-text('自动重新提交')")
+        assert page.input_value("#section-activities textarea[name=notes]") == "导入时记的电话"
+        holder.rollback()  # the import is done
+    page.wait_for_selector("#section-activities .timeline li:has-text('导入时记的电话')")
+    assert page.locator(".busy-notice").count() == 0
+
+    page.goto(f"/customers/{customer_id}/policy/new")
+    with lock_held(app) as holder:
+        page.fill("input[name=policy_no]", "PBUSY0001")
+        page.fill("input[name=premium]", "1,234.00")
+        page.fill("input[name=start_date]", dt.date.today().isoformat())
+        page.click("#policy-form button.primary")
+        page.wait_for_selector("#busy >> text=立即重新提交")
+        holder.rollback()
+    page.wait_for_selector("#section-policies tr:has-text('PBUSY0001')")
+    with app.app_context():
+        assert Activity.select().where(Activity.notes == "导入时记的电话").count() == 1
+        assert Policy.select().where(Policy.policy_no == "PBUSY0001").count() == 1
