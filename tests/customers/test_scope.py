@@ -50,7 +50,7 @@ def customer_form(customer_id, client, **changes):
     import re
 
     page = client.get(f"/customers/{customer_id}/edit").get_data(as_text=True)
-    data = dict(re.findall(r'<input name="([a-z_0-9]+)" value="([^"]*)"', page))
+    data = dict(re.findall(r'<input name="([a-z_0-9]+)"(?: type="[a-z]+")? value="([^"]*)"', page))
     data.update({"kind": "individual", "source": "walk_in", "credit": "unknown",
                  "id_type": "resident_id"})
     data.update(changes)
