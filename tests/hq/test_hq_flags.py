@@ -131,7 +131,8 @@ def test_hq_refuses_flags_a_branch_sends(net):
 
     with net.open("HQ"):
         context = _Context(Site.current(), Site.get(Site.code == "B3"), {"kind": "changes"})
-        assert "only HQ writes" in context._refusal(NetworkFlag, "B3")
+        message, params = context._refusal(NetworkFlag, "B3")
+        assert "only HQ writes" in message and params == {"sender": "B3"}
         assert context._refusal(Customer, "B3") is None
 
 
