@@ -121,8 +121,9 @@ def index():
     cursor = search.decode_cursor(request.args.get("after"))
     page = search.search(g.user, query, cursor=cursor)
     fragment = "customers/_rows.html" if cursor else "customers/_results.html"
+    choices = {} if is_htmx() else choices_context()  # the filters' lists are the page's
     return render("customers/index.html", fragment, query=query, results=page, after=cursor,
-                  **choices_context())
+                  **choices)
 
 
 @bp.route("/new", methods=["GET", "POST"])
