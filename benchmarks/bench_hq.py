@@ -23,15 +23,12 @@ This is a script, not a test: it asserts nothing and prints figures.
 
 import argparse
 import datetime as dt
-import http.cookiejar
 import random
-import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -41,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_search import p95, samples  # noqa: E402
+from bench_search import TOKEN, Browser, p95, samples, serve  # noqa: E402
 
 PASSWORD = "bench-admin-1"
 ANALYST = ("analyst", "bench-analyst-1")
@@ -126,46 +123,16 @@ def build(root, branches, customers, shared, seed):
 # --- HTTP ------------------------------------------------------------------------------------
 
 
-class Browser:
-    """An analyst's session over HTTP: cookies, the CSRF token, timed GETs."""
-
-    def __init__(self, base):
-        self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-
-    def get(self, path, htmx=False):
-        request = urllib.request.Request(self.base + path,
-                                         headers={"HX-Request": "true"} if htmx else {})
-        started = time.perf_counter()
-        with self.opener.open(request) as response:
-            body = response.read()
-        return (time.perf_counter() - started) * 1000, body.decode("utf-8")
-
-    def login(self, username, password):
-        _, page = self.get("/login")
-        token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-        data = urllib.parse.urlencode({"username": username, "password": password,
-                                       "csrf_token": token}).encode()
-        with self.opener.open(self.base + "/login", data=data) as response:
-            response.read()
-
-
-def serve(app):
-    from waitress.server import create_server
-
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.effective_port}"
-
-
 class InProcess:
     """The same requests through the app without HTTP: the server's own time."""
 
-    def __init__(self, app, user_id):
+    def __init__(self, app, username, password):
         self.client = app.test_client()
-        with self.client.session_transaction() as session:
-            session["user_id"] = user_id
+        token = TOKEN.search(self.client.get("/login").get_data(as_text=True)).group(1)
+        signed_in = self.client.post("/login", data={"username": username, "password": password,
+                                                     "csrf_token": token})
+        if signed_in.status_code != 302:
+            sys.exit(f"could not sign in as {username}")
 
     def get(self, path, htmx=False):
         started = time.perf_counter()
@@ -266,15 +233,9 @@ def main():
                                     f"a classification of the same {total:,} customers")
         db.close()
 
-    _server, base = serve(app)  # a daemon thread: it ends with the script
-    browser = Browser(base)
-    browser.login(*ANALYST)
-    with app.app_context():
-        from inscrm.models import User
-
-        db.connect(reuse_if_open=True)
-        server = InProcess(app, User.get(User.username == ANALYST[0], User.origin == "HQ").id)
-        db.close()
+    http_server = serve(app)  # a daemon thread: it ends with the script
+    browser = Browser(http_server.url.rstrip("/")).login(*ANALYST)
+    server = InProcess(app, *ANALYST)
     for paths in warm.values():
         times(browser, paths)
         times(server, paths)

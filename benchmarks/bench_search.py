@@ -102,19 +102,22 @@ def samples(rnd, n):
 
 
 class Browser:
-    """One signed-in browser over HTTP: its own cookies, signed in by the login form."""
+    """One browser over HTTP: its own cookies, signed in by the login form, timed GETs."""
 
-    def __init__(self, base, username):
+    def __init__(self, base):
         self.base = base
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def login(self, username, password=PASSWORD):
         token = TOKEN.search(self.get("/login")[1]).group(1)
-        data = urllib.parse.urlencode({"username": username, "password": PASSWORD,
+        data = urllib.parse.urlencode({"username": username, "password": password,
                                        "csrf_token": token}).encode()
         with self.opener.open(self.base + "/login", data=data) as response:
             response.read()
         if "/login" in response.url:
             sys.exit(f"could not sign in as {username}")
+        return self
 
     def get(self, path, htmx=False):
         """(milliseconds, body) of one GET."""
@@ -145,7 +148,7 @@ def measure(base, browsers, queries):
         user_id = spec.pop("as_user", None)
         user = User.get_by_id(user_id) if user_id else User.get(User.username == "admin")
         if user.username not in browsers:
-            browsers[user.username] = Browser(base, user.username)
+            browsers[user.username] = Browser(base).login(user.username)
         query = search.Query(**spec)
         started = time.perf_counter()
         page = search.search(user, query)
