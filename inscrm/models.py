@@ -343,6 +343,14 @@ class Customer(SyncModel):
         return [cls.manager == user, cls.manager.is_null() & cls.township.in_(own_towns)]
 
     @classmethod
+    def scope_pieces(cls, user):
+        """For each part of `scope_parts`, the name pieces (`NameGram`) of its customers: an
+        agent's own carry them as manager, the unassigned ones no manager."""
+        if user.role != "agent":
+            return [True]
+        return [NameGram.manager_id == user.id, NameGram.manager_id.is_null()]
+
+    @classmethod
     def visible_to(cls, user):
         """Customers the user may see (see `scope_parts`)."""
         query = cls.live()
@@ -593,14 +601,16 @@ class AuditLog(SyncModel):
 
 class NameGram(BaseModel):
     """Every one- and two-character piece of each live customer's name, with the name for
-    ordered scans and the customer's owning site (HQ filters by branch): the index behind
-    name search (kept by triggers, see inscrm.db.names)."""
+    ordered scans, the customer's owning site (HQ filters by branch) and account manager (an
+    agent's own customers): the index behind name search (kept by triggers, see
+    inscrm.db.names)."""
 
     gram = CharField(max_length=8)
     name = CharField()
     name_key = TextField(default="")  # the customer's name key: pieces walk in pinyin order
     customer_id = IntegerField()
     origin = CharField(max_length=16, null=True)  # the customer's owning site (schema 6)
+    manager_id = IntegerField(null=True)  # the customer's account manager (an agent's search)
 
     class Meta:
         primary_key = CompositeKey("gram", "name_key", "customer_id")

@@ -200,6 +200,13 @@ def _collected(candidates):
     return SQL(f"(SELECT id FROM {table.sql})")
 
 
+def _fetched(candidates):
+    """`id IN (…)` the candidates' own ids when they are a handful (fetched once, not looked up
+    again by every query), or None when they are more than COUNT_CAP."""
+    ids = [row[0] for row in candidates.limit(COUNT_CAP + 1).tuples()]
+    return Customer.id.in_(ids or [0]) if len(ids) <= COUNT_CAP else None
+
+
 def _python_key(value, customer_id):
     """The SQL order in Python, NULL dates last when descending."""
     return (value is not None, value if value is not None else "", customer_id)
@@ -345,20 +352,26 @@ def search(user, query, cursor=None, limit=PAGE_SIZE):
                 candidates, numbers = functools.reduce(operator.add, each), None
         elif gram_condition is not None:
             candidates = NameGram.select(NameGram.customer_id).where(gram_condition)
-        if numbers is None and candidates is not None and not fetched:
-            # a rare piece matches a handful of customers: fetch them once, not in every query
-            ids = [row[0] for row in candidates.limit(COUNT_CAP + 1).tuples()]
-            if len(ids) <= COUNT_CAP:
-                candidates = Customer.id.in_(ids)
-            elif _unscoped(user, query):  # many, and nothing narrower: start from them
-                candidates = Customer.id.in_(_collected(candidates))
-            else:  # many (a common surname): collected once, probed by every part's query
-                candidates = (Customer.id + 0).in_(_collected(candidates))
         parts = []
         for scope in Customer.scope_parts(user):
             part = Customer.live() if scope is None else Customer.live().where(scope)
             parts.append(_filtered(part, query))
-        counted = parts if candidates is None else [part.where(candidates) for part in parts]
+        if gram_condition is not None and user.role == "agent":
+            # each part of an agent's scope from its own pieces: their own customers' are one
+            # range of the manager's piece index, however common the surname
+            counted = []
+            for part, pieces in zip(parts, Customer.scope_pieces(user), strict=True):
+                own = candidates.where(pieces)
+                counted.append(part.where(_fetched(own) or Customer.id.in_(own)))
+        else:
+            if numbers is None and candidates is not None and not fetched:
+                if (few := _fetched(candidates)) is not None:
+                    candidates = few
+                elif _unscoped(user, query):  # many, and nothing narrower: start from them
+                    candidates = Customer.id.in_(_collected(candidates))
+                else:  # many (a common surname): collected once, probed by every part's query
+                    candidates = (Customer.id + 0).in_(_collected(candidates))
+            counted = parts if candidates is None else [part.where(candidates) for part in parts]
         count = sum(part.select(Customer.id).order_by().limit(COUNT_CAP + 1).count()
                     for part in counted)
         if numbers is not None:

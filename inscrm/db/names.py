@@ -14,35 +14,42 @@ from inscrm.db import engines
 from inscrm.models import Customer, GramPosition, Meta, NameGram, Site, db
 
 MAX_INDEXED = 120  # names are cut into pieces up to this length
-INDEX_VERSION = "3"  # 2: each piece carries its customer's owning site; 3: and its name key
+INDEX_VERSION = "4"  # 2: each piece carries its customer's owning site; 3: and its name key;
+# 4: and its account manager
 
 
 def _grams_sql(row, condition="TRUE", tables="gram_position"):
-    """A SELECT of (gram, name, name_key, customer_id, origin) for every piece of `row`'s name
+    """A SELECT of (gram, name, name_key, customer_id, origin, manager_id) for every piece of
+    `row`'s name
     (NEW, OLD, c); the owning site as the stamping trigger sets it (a row written here has none
     yet)."""
     origin = f"coalesce({row}.origin, (SELECT site FROM sync_clock))"
     key = f"coalesce({row}.name_key, '')"
+    rest = f"{row}.id, {origin}, {row}.manager_id"
     return (
         f"SELECT lower(substr({row}.name, n, 1)) AS gram, {row}.name AS name, {key} AS name_key, "
-        f"{row}.id AS customer_id, {origin} AS origin FROM {tables} "
-        f"WHERE n <= length({row}.name) AND {condition} "
-        f"UNION SELECT lower(substr({row}.name, n, 2)), {row}.name, {key}, {row}.id, {origin} "
+        f"{row}.id AS customer_id, {origin} AS origin, {row}.manager_id AS manager_id "
+        f"FROM {tables} WHERE n <= length({row}.name) AND {condition} "
+        f"UNION SELECT lower(substr({row}.name, n, 2)), {row}.name, {key}, {rest} "
         f"FROM {tables} WHERE n < length({row}.name) AND {condition}"
     )
 
 
-_COLUMNS = "(gram, name, name_key, customer_id, origin)"
-_CHANGED = "OLD.name IS NOT NEW.name OR OLD.deleted IS NOT NEW.deleted " \
-    "OR OLD.name_key IS NOT NEW.name_key"
+_COLUMNS = "(gram, name, name_key, customer_id, origin, manager_id)"
+_WATCHED = "name, deleted, name_key, manager_id"  # the customer's columns its pieces carry
+
+
+def _changed(differs):
+    """The trigger's condition: one of those columns differs (`differs`: the engine's words)."""
+    return " OR ".join(f"OLD.{column} {differs} NEW.{column}" for column in _WATCHED.split(", "))
 
 
 _SQLITE_TRIGGERS = [
     "CREATE TRIGGER customer_name_gram_insert AFTER INSERT ON customer WHEN NOT NEW.deleted "
     f"BEGIN INSERT OR IGNORE INTO name_gram {_COLUMNS} "
     f"{_grams_sql('NEW')}; END",
-    "CREATE TRIGGER customer_name_gram_update AFTER UPDATE OF name, deleted, name_key "
-    f"ON customer WHEN {_CHANGED} BEGIN "
+    f"CREATE TRIGGER customer_name_gram_update AFTER UPDATE OF {_WATCHED} "
+    f"ON customer WHEN {_changed('IS NOT')} BEGIN "
     "DELETE FROM name_gram WHERE customer_id = OLD.id "
     "AND name_key = coalesce(OLD.name_key, '') AND gram IN "
     f"(SELECT gram FROM ({_grams_sql('OLD')})); "
@@ -58,8 +65,7 @@ _POSTGRES_TRIGGERS = [
     "CREATE OR REPLACE FUNCTION inscrm_name_grams() RETURNS trigger LANGUAGE plpgsql AS $$ "
     "BEGIN "
     "IF TG_OP = 'UPDATE' THEN "
-    "IF OLD.name IS NOT DISTINCT FROM NEW.name AND OLD.deleted IS NOT DISTINCT FROM NEW.deleted "
-    "AND OLD.name_key IS NOT DISTINCT FROM NEW.name_key THEN RETURN NULL; END IF; "
+    f"IF NOT ({_changed('IS DISTINCT FROM')}) THEN RETURN NULL; END IF; "
     "DELETE FROM name_gram WHERE customer_id = OLD.id "
     "AND name_key = coalesce(OLD.name_key, '') AND gram IN "
     f"(SELECT gram FROM ({_grams_sql('OLD')}) AS old_grams); "
@@ -67,7 +73,7 @@ _POSTGRES_TRIGGERS = [
     f"IF NOT NEW.deleted THEN INSERT INTO name_gram {_COLUMNS} "
     f"{_grams_sql('NEW')} ON CONFLICT DO NOTHING; END IF; "
     "RETURN NULL; END $$",
-    "CREATE TRIGGER customer_name_gram AFTER INSERT OR UPDATE OF name, deleted, name_key "
+    f"CREATE TRIGGER customer_name_gram AFTER INSERT OR UPDATE OF {_WATCHED} "
     "ON customer FOR EACH ROW EXECUTE FUNCTION inscrm_name_grams()",
 ]
 _POSTGRES_DROPS = ["DROP TRIGGER IF EXISTS customer_name_gram ON customer"]
@@ -104,6 +110,12 @@ _INDEXES = [
     "CREATE INDEX IF NOT EXISTS customer_live_origin_key "
     "ON customer (origin, name_key, id, deleted) WHERE NOT deleted",
 ]
+# At a branch: an account manager's own name pieces in name order, so their name search is one
+# index range however common the surname (HQ has no account managers of its own).
+_BRANCH_INDEXES = [
+    "CREATE INDEX IF NOT EXISTS name_gram_manager "
+    "ON name_gram (gram, manager_id, name_key, customer_id) WHERE manager_id IS NOT NULL",
+]
 # At HQ, where every branch's customers are: one branch's name pieces in name order, so a name
 # search filtered by branch is one index range and its count reads the index alone. (At a
 # branch every piece has the same site: no use there.)
@@ -122,7 +134,9 @@ _HQ_INDEXES = [
 
 
 def install_hq_indexes():
-    """The indexes only HQ needs (when it is initialised, and at each start)."""
+    """The indexes only HQ needs (when it is initialised, and at each start), without the
+    branch's."""
+    db.execute_sql("DROP INDEX IF EXISTS name_gram_manager")
     for sql in _HQ_INDEXES:
         db.execute_sql(sql)
 
@@ -137,8 +151,9 @@ def _triggers():
 
 def install():
     """Create the name index's triggers and the sort indexes; fill the index once if needed."""
-    if "name_key" not in {column.name for column in db.get_columns("name_gram")}:
-        # made before the pieces carried their site and name key: derived data, made again
+    if "manager_id" not in {column.name for column in db.get_columns("name_gram")}:
+        # made before the pieces carried their site, name key and manager: derived data, made
+        # again
         NameGram.drop_table()
         NameGram.create_table()
         Meta.set_value("name_index", "stale")
@@ -150,6 +165,9 @@ def install():
         db.execute_sql(sql)
     if Site.select().where(Site.is_self, Site.is_hq).exists():
         install_hq_indexes()
+    else:
+        for sql in _BRANCH_INDEXES:
+            db.execute_sql(sql)
     if Meta.get_value("name_index") != INDEX_VERSION:
         rebuild_name_index()
     refresh_statistics()
