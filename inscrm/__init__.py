@@ -86,7 +86,7 @@ def create_app(test_config=None):
 
     from inscrm.models import db
 
-    db.close()  # each request opens its own connection
+    db.close()  # kept for the next request (`inscrm.db.engines.POOL`)
     return app
 
 

@@ -18,8 +18,8 @@ from click.testing import CliRunner
 
 from inscrm import create_app, users
 from inscrm.cli import cli
+from inscrm.db import engines
 from inscrm.desktop.server import Server
-from inscrm.models import db
 from inscrm.sites import initialise
 from tests.pg_fixtures import pg_database, pg_template, pg_url  # noqa: F401
 from tests.pg_server import fresh_database
@@ -68,7 +68,7 @@ def database_url(engine, request, monkeypatch):
     with fresh_database(server_url, template=template) as url:
         monkeypatch.setenv("INSCRM_DATABASE_URL", url)
         yield url
-        db.close()
+        engines.close_all()
 
 
 @pytest.fixture(scope="module", params=ENGINES)
@@ -81,7 +81,7 @@ def module_database_url(request):
     server_url, template = request.getfixturevalue("pg_template")
     with fresh_database(server_url, template=template) as url:
         yield url
-        db.close()
+        engines.close_all()
 
 
 @pytest.fixture

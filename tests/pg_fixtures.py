@@ -27,12 +27,12 @@ def pg_template(pg_url):
     """(server URL, name) of a database with InsCRM's schema and no site, made once a session
     by `inscrm db migrate`'s code path; tests get copies of it."""
     from inscrm import create_app
-    from inscrm.models import db
+    from inscrm.db import engines
 
     name = f"inscrm_template_{uuid.uuid4().hex[:8]}"  # test runs may share one server
     url = create_database(pg_url, name)
     with tempfile.TemporaryDirectory() as folder:
         create_app({"TESTING": True, "DATA_DIR": folder, "DATABASE_URL": url, "MIGRATE": True})
-        db.close()
+        engines.close_all()
     yield pg_url, name
     drop_database(pg_url, url)

@@ -62,8 +62,8 @@ def copy(data_dir, to_url, from_url):
     except CopyError as exc:
         raise click.ClickException(f"copy failed: {exc}") from None
     finally:
-        source.close()
-        target.close()
+        engines.close_all(source)
+        engines.close_all(target)
     for check in checks:
         click.echo(f"{check.table}\t{check.rows}\t{check.sha256[:16]}")
     click.echo(f"verified {len(checks)} tables: the same rows and checksums on both sides")

@@ -204,7 +204,13 @@ def _fetched(candidates):
     """`id IN (…)` the candidates' own ids when they are a handful (fetched once, not looked up
     again by every query), or None when they are more than COUNT_CAP."""
     ids = [row[0] for row in candidates.limit(COUNT_CAP + 1).tuples()]
-    return Customer.id.in_(ids or [0]) if len(ids) <= COUNT_CAP else None
+    return _id_in(ids) if len(ids) <= COUNT_CAP else None
+
+
+def _id_in(ids):
+    """`customer.id IN (…)` for up to COUNT_CAP ids fetched from the database, written as one
+    piece of SQL: a thousand parameters cost the query builder more than the query."""
+    return Customer.id.in_(SQL(f"({', '.join(str(int(i)) for i in ids) or 0})"))
 
 
 def _python_key(value, customer_id):
@@ -345,7 +351,7 @@ def search(user, query, cursor=None, limit=PAGE_SIZE):
                    .tuples()]
             candidates = functools.reduce(operator.or_, each)
             if len(few) <= FEW:  # most numbers: a handful of customers, fetched once
-                candidates, numbers, fetched = Customer.id.in_(few or [0]), None, True
+                candidates, numbers, fetched = _id_in(few), None, True
             elif user.role != "agent":  # many: each kind of number by its own index
                 candidates = functools.reduce(operator.or_, numbers)
             else:  # an agent's own index would be walked: collected once, as a surname is
@@ -357,12 +363,13 @@ def search(user, query, cursor=None, limit=PAGE_SIZE):
             part = Customer.live() if scope is None else Customer.live().where(scope)
             parts.append(_filtered(part, query))
         if gram_condition is not None and user.role == "agent":
-            # each part of an agent's scope from its own pieces: their own customers' are one
-            # range of the manager's piece index, however common the surname
+            # each part of an agent's scope from its own pieces (their own customers', the
+            # unassigned ones: two ranges of the manager's piece index, however common the
+            # surname), its matches fetched once for the count and the page
             counted = []
             for part, pieces in zip(parts, Customer.scope_pieces(user), strict=True):
-                own = candidates.where(pieces)
-                counted.append(part.where(_fetched(own) or Customer.id.in_(own)))
+                matches = part.select(Customer.id).where(Customer.id.in_(candidates.where(pieces)))
+                counted.append(part.where(_fetched(matches) or Customer.id.in_(matches)))
         else:
             if numbers is None and candidates is not None and not fetched:
                 if (few := _fetched(candidates)) is not None:

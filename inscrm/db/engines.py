@@ -14,6 +14,7 @@ import os
 from urllib.parse import urlsplit, urlunsplit
 
 from peewee import PostgresqlDatabase, SqliteDatabase
+from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase, PooledSqliteDatabase
 
 from inscrm.db import sessionstore
 from inscrm.models import NameGram, db
@@ -30,6 +31,11 @@ SQLITE_PRAGMAS = {
     "temp_store": 2,  # memory
 }
 CODE_POINT_COLLATIONS = ("C", "POSIX", "C.UTF-8", "C.utf8")
+# Connections are kept between requests and handed to the next one: a connection's page cache
+# stays warm and nobody pays for opening one (SQLite: the file, its pragmas and schema;
+# PostgreSQL: a server process). As many as the threads that use them at once (the server's,
+# the jobs'); one is opened afresh after this many seconds, so none grows old.
+POOL = {"max_connections": None, "stale_timeout": 600}
 
 
 class EngineError(Exception):
@@ -106,12 +112,23 @@ def postgres_database(url):
     # (a sequential scan) would be kept for every later statement of the load.
     # Row locks are waited for as long as SQLite's busy timeout; jobs wait longer
     # (`inscrm.db.transactions.job_writing`).
-    return PostgresqlDatabase(url, prefer_psycopg3=True, prepare_threshold=None,
-                              options=f"-c lock_timeout={LOCK_WAIT_MS}")
+    return PooledPostgresqlDatabase(url, prefer_psycopg3=True, prepare_threshold=None,
+                                    options=f"-c lock_timeout={LOCK_WAIT_MS}", **POOL)
 
 
 def sqlite_database(path):
-    return SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, check_same_thread=False)
+    return PooledSqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, check_same_thread=False,
+                                **POOL)
+
+
+def close_all(database=None):
+    """Close every connection to the database (each thread's, and the kept ones): before it is
+    replaced, copied or left."""
+    database = database if database is not None else db.obj
+    if isinstance(database, PooledDatabase):
+        database.close_all()
+    elif database is not None and not database.is_closed():
+        database.close()
 
 
 def make_database(target):
@@ -141,8 +158,8 @@ def open_database(target):
 def bind(database):
     """Point the models at `database`; the name index's table layout follows the engine."""
     NameGram._meta.without_rowid = is_sqlite(database)  # SQLite only; PostgreSQL has no rowid
-    if db.obj is not None and db.obj is not database and not db.obj.is_closed():
-        db.obj.close()  # this thread's connection to the database bound before
+    if db.obj is not None and db.obj is not database:
+        close_all(db.obj)  # the connections to the database bound before
     db.initialize(database)
     sessionstore.bind(database)  # sessions beside it (SQLite) or in it (PostgreSQL)
 

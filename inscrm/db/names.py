@@ -110,11 +110,12 @@ _INDEXES = [
     "CREATE INDEX IF NOT EXISTS customer_live_origin_key "
     "ON customer (origin, name_key, id, deleted) WHERE NOT deleted",
 ]
-# At a branch: an account manager's own name pieces in name order, so their name search is one
-# index range however common the surname (HQ has no account managers of its own).
+# At a branch: an account manager's own name pieces in name order, and the unassigned ones (no
+# manager), so an agent's name search is two index ranges however common the surname (HQ has no
+# account managers of its own).
 _BRANCH_INDEXES = [
     "CREATE INDEX IF NOT EXISTS name_gram_manager "
-    "ON name_gram (gram, manager_id, name_key, customer_id) WHERE manager_id IS NOT NULL",
+    "ON name_gram (gram, manager_id, name_key, customer_id)",
 ]
 # At HQ, where every branch's customers are: one branch's name pieces in name order, so a name
 # search filtered by branch is one index range and its count reads the index alone. (At a

@@ -154,6 +154,7 @@ def run(make_app, data_dir, host, port, open_browser=True, threads=THREADS):
     `make_app(root, **config)` opens the data directory's app (the CLI passes its own, which
     words a database it cannot open as one line).
     """
+    from inscrm.db import engines
     from inscrm.desktop.daily import start_daily_work
 
     root = datadir.resolve(data_dir)
@@ -190,6 +191,7 @@ def run(make_app, data_dir, host, port, open_browser=True, threads=THREADS):
             open_browser_when_ready(server.url)
         server.run()
         background.join()
+        engines.close_all()  # the connections kept for requests (the last one checkpoints)
         log.info("stopped")
         click.echo("InsCRM has stopped. InsCRM 已停止。")
     finally:

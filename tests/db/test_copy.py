@@ -4,6 +4,7 @@ from click.testing import CliRunner
 
 from inscrm import create_app
 from inscrm.cli import cli
+from inscrm.db import engines
 from inscrm.db.copy import checksum
 from inscrm.models import SYNCED_MODELS, Customer, Meta, NameGram, db
 from tests.pg_server import fresh_database
@@ -20,7 +21,7 @@ def sums(data_dir, url=""):
         found = {m._meta.table_name: checksum(db.obj, m) for m in SYNCED_MODELS}
         found["name_gram"] = NameGram.select().count()
         found["seq"] = Meta.get_value("schema_version")
-        db.close()
+        engines.close_all()
     return found
 
 
@@ -43,7 +44,7 @@ def test_a_branch_moves_to_postgresql_and_back_with_every_row_verified(tmp_path,
             customer.name = "王小明"
             customer.save()
             assert Customer.get_by_id(customer.id).seq == top + 1
-            db.close()
+            engines.close_all()
 
         again = invoke("db", "copy", "--to", url, "--data-dir", branch)
         assert again.exit_code == 1 and "not empty" in again.output
@@ -63,6 +64,6 @@ def test_a_postgresql_worker_waits_for_db_migrate(tmp_path, pg_url):
         app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path), "DATABASE_URL": url})
         with app.app_context():
             Meta.set_value("schema_version", 1)
-            db.close()
+            engines.close_all()
         old = invoke("classify", "--data-dir", tmp_path, url=url)
         assert old.exit_code == 1 and "version 1; run `inscrm db migrate`" in old.output

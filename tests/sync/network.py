@@ -28,7 +28,7 @@ from click.testing import CliRunner
 
 from inscrm import create_app
 from inscrm.cli import cli
-from inscrm.db import schema
+from inscrm.db import engines, schema
 from inscrm.db.copy import portable
 from inscrm.desktop.datadir import DB_NAME
 from inscrm.models import db
@@ -119,7 +119,7 @@ class Network:
             try:
                 yield app
             finally:
-                db.close()
+                engines.close_all()
 
     @contextlib.contextmanager
     def bound(self, site):
