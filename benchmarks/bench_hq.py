@@ -23,6 +23,7 @@ This is a script, not a test: it asserts nothing and prints figures.
 
 import argparse
 import datetime as dt
+import os
 import random
 import shutil
 import statistics
@@ -44,11 +45,13 @@ PASSWORD = "bench-admin-1"
 ANALYST = ("analyst", "bench-analyst-1")
 
 
-def inscrm(*args, data_dir):
-    """Run one `inscrm` command in a process of its own; returns its output."""
+def inscrm(*args, data_dir, url=""):
+    """Run one `inscrm` command in a process of its own (on the PostgreSQL database of `url`,
+    when given); returns its output."""
+    env = {**os.environ, "INSCRM_DATABASE_URL": url}
     done = subprocess.run([sys.executable, "-c", "from inscrm.cli import main; main()",
                            *map(str, args), "--data-dir", str(data_dir)],
-                          check=True, capture_output=True, text=True)
+                          check=True, capture_output=True, text=True, env=env)
     return done.stdout
 
 
@@ -90,8 +93,10 @@ def share_people(first_dir, other_dir, count, seed):
         db.close()
 
 
-def build(root, branches, customers, shared, seed):
-    hq = root / "hq"
+def build_branches(root, branches, customers, shared, seed, hq=None):
+    """An HQ with its analyst and the branches registered (no data yet), and each branch's
+    full bundle for it; returns (HQ's directory, branch codes, bundle paths)."""
+    hq = hq or root / "hq"
     inscrm("init", "--hq", "--site", "HQ", "--site-name", "总公司", "--admin-password",
            PASSWORD, data_dir=hq)
     inscrm("user", "add", ANALYST[0], "--role", "analyst", "--password", ANALYST[1],
@@ -108,12 +113,18 @@ def build(root, branches, customers, shared, seed):
               f"{code}: demo data, {customers:,} customers")
     for n, code in enumerate(codes[1:], 2):
         share_people(root / codes[0], root / code, shared, seed * 100 + n)
+    bundles = []
     for code in codes:
         inscrm("classify", data_dir=root / code)
+        bundles.append(root / f"{code}.bundle")
+        inscrm("sync", "export", "--to", "HQ", "--out", bundles[-1], data_dir=root / code)
+    return hq, codes, bundles
+
+
+def build(root, branches, customers, shared, seed):
+    hq, codes, bundles = build_branches(root, branches, customers, shared, seed)
     imports = []
-    for code in codes:
-        bundle = root / f"{code}.bundle"
-        inscrm("sync", "export", "--to", "HQ", "--out", bundle, data_dir=root / code)
+    for code, bundle in zip(codes, bundles, strict=True):
         _, seconds = timed(lambda b=bundle: inscrm("sync", "import", b, data_dir=hq),
                            f"HQ: applied {code}'s full bundle")
         imports.append(seconds)

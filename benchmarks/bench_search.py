@@ -129,11 +129,11 @@ class Browser:
         return (time.perf_counter() - started) * 1000, body.decode("utf-8")
 
 
-def serve(app):
+def serve(app, threads=4):
     """The app on the product's waitress server, on a free loopback port."""
     from inscrm.desktop.server import Server
 
-    server = Server(app, "127.0.0.1", 0, threads=4)
+    server = Server(app, "127.0.0.1", 0, threads=threads)
     threading.Thread(target=server.run, daemon=True).start()
     return server
 

@@ -122,13 +122,15 @@ def sqlite_database(path):
 
 
 def close_all(database=None):
-    """Close every connection to the database (each thread's, and the kept ones): before it is
-    replaced, copied or left."""
+    """Close this thread's connection to the database and the kept ones, when it is left (a
+    connection another thread is using now stays that thread's until it is done)."""
     database = database if database is not None else db.obj
-    if isinstance(database, PooledDatabase):
-        database.close_all()
-    elif database is not None and not database.is_closed():
+    if database is None:
+        return
+    if not database.is_closed():
         database.close()
+    if isinstance(database, PooledDatabase):
+        database.close_idle()
 
 
 def make_database(target):

@@ -35,9 +35,9 @@ def import_files(paths, data_dir, backup=None, workdir=None):
 
 def backup_callable(config):
     """The backup taken before a bundle is applied (SQLite data directories)."""
+    from inscrm.db import engines
     from inscrm.db.backup import backup
-    from inscrm.models import db
 
-    if type(db.obj).__name__ != "SqliteDatabase":
+    if not engines.is_sqlite():
         return None
     return lambda reason: backup(config["DATABASE"], config["BACKUPS"], reason)

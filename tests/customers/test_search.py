@@ -140,6 +140,18 @@ def test_an_agent_searches_only_own_customers(ctx):
     assert names(find("孙", user=agent)) == ["孙三", "孙一"]  # san1 < yi1
 
 
+def test_a_customer_moved_to_another_agent_is_found_by_the_new_one_only(ctx):
+    agent, other = make_user(role="agent"), make_user(role="agent")
+    moved = make_customer(name="钱多多", manager=agent)
+    assert names(find("钱", user=agent)) == ["钱多多"] and names(find("钱", user=other)) == []
+    Customer.update(manager=other).where(Customer.id == moved.id).execute()  # any write path
+    assert names(find("钱", user=agent)) == [] and names(find("钱", user=other)) == ["钱多多"]
+    pieces = NameGram.select(NameGram.manager_id).where(NameGram.customer_id == moved.id)
+    assert {row.manager_id for row in pieces} == {other.id}
+    Customer.update(manager=None).where(Customer.id == moved.id).execute()
+    assert names(find("钱", user=other)) == []  # unassigned, in no town of theirs
+
+
 def test_a_malformed_cursor_is_ignored():
     assert search.decode_cursor("not json") is None
     assert search.decode_cursor(json.dumps(["a", "b"])) is None
@@ -156,7 +168,7 @@ def test_bulk_loads_pause_the_index_and_rebuild_it(ctx):
     assert len(find("韩").customers) == 3
 
 
-def test_an_agents_common_surname_goes_through_the_collected_set(ctx, monkeypatch):
+def test_an_agents_common_surname_is_counted_and_paged_from_their_own_pieces(ctx, monkeypatch):
     monkeypatch.setattr(search, "COUNT_CAP", 3)
     agent = make_user(role="agent")
     town = make_township(manager=agent)
