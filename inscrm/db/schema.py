@@ -101,6 +101,13 @@ def _v9_session_store(migrator):
         db.execute_sql(f'DROP TABLE IF EXISTS "{table}"')
 
 
+def _v10_policies_in_force(migrator):
+    """Version 10: the policies' index by end date covers what the in-force, renewal and
+    retention figures read (made by the create_tables that follows), so the one-column index
+    it replaces goes."""
+    db.execute_sql('DROP INDEX IF EXISTS "policy_end_date"')
+
+
 # Ordered steps: version -> function(migrator) that upgrades from the version before.
 MIGRATIONS = {
     2: _v2_contact_channels,
@@ -111,6 +118,7 @@ MIGRATIONS = {
     7: _v7_sessions,
     8: _v8_name_key,
     9: _v9_session_store,
+    10: _v10_policies_in_force,
 }
 LATEST = max(MIGRATIONS, default=1)
 

@@ -98,7 +98,8 @@ def compute(first, last, today):
     by = Customer.origin
     segments = segments_by_branch()
     rates = {
-        "renewal": kpi.renewal_rate(first, min(last, today), by=by),
+        # a policy's owning site is its customer's: the policies alone are read
+        "renewal": kpi.renewal_rate(first, min(last, today), by=Policy.origin),
         "retention": kpi.retention(first, last, by=by),
         "conversion": kpi.conversion(first, last, by=by),
     }

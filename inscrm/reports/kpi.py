@@ -121,13 +121,15 @@ def _ratio_rows(query, by_manager, group):
 
 
 def renewal_rate(first, last, by_manager=False, by=None):
-    """Renewed ÷ expired for our policies ending in [first, last] (see module doc)."""
+    """Renewed ÷ expired for our policies ending in [first, last] (see module doc); grouped
+    `by` a column of the policy (its owning site) the customers are not read."""
     query = (
         Policy.ours(cancelled=False)
         .select(fn.SUM(Case(None, [(is_renewed(Policy), 1)], 0)), fn.COUNT(Policy.id))
-        .join(Customer, on=(Policy.customer == Customer.id))
         .where(Policy.end_date.between(first, last))
     )
+    if by_manager or (by is not None and by.model is not Policy):
+        query = query.join(Customer, on=(Policy.customer == Customer.id))
     return _ratio_rows(query, by_manager, by)
 
 

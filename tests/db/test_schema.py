@@ -38,6 +38,9 @@ def test_old_database_is_backed_up_then_upgraded_with_nothing_lost(tmp_path):
         assert customer.id_number == "330402198001011236"
         assert customer.notes == "老客户"
         assert customer.email is None and customer.wechat is None  # the version 2 columns
+        indexes = {index.name for index in db.get_indexes("policy")}
+        assert "policy_end_date" not in indexes  # version 10: the in-force index replaces it
+        assert "policy_in_force" in indexes
         customer.wechat = "zhangwei80"
         customer.save()
         assert Policy.get().premium == 6230  # cents in the old file, yuan now
