@@ -203,7 +203,7 @@ def _collected(candidates):
 def _fetched(candidates):
     """`id IN (…)` the candidates' own ids when they are a handful (fetched once, not looked up
     again by every query), or None when they are more than COUNT_CAP."""
-    ids = [row[0] for row in candidates.limit(COUNT_CAP + 1).tuples()]
+    ids = [row[0] for row in db.execute(candidates.limit(COUNT_CAP + 1)).fetchall()]
     return _id_in(ids) if len(ids) <= COUNT_CAP else None
 
 
