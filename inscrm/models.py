@@ -345,10 +345,13 @@ class Customer(SyncModel):
     @classmethod
     def scope_pieces(cls, user):
         """For each part of `scope_parts`, the name pieces (`NameGram`) of its customers: an
-        agent's own carry them as manager, the unassigned ones no manager."""
+        agent's own carry them as manager, the unassigned ones of their towns no manager and
+        one of those towns."""
         if user.role != "agent":
             return [True]
-        return [NameGram.manager_id == user.id, NameGram.manager_id.is_null()]
+        own_towns = Township.select(Township.id).where(Township.manager == user)
+        return [NameGram.manager_id == user.id,
+                NameGram.manager_id.is_null() & NameGram.township_id.in_(own_towns)]
 
     @classmethod
     def visible_to(cls, user):
@@ -608,8 +611,8 @@ class AuditLog(SyncModel):
 
 class NameGram(BaseModel):
     """Every one- and two-character piece of each live customer's name, with the name for
-    ordered scans, the customer's owning site (HQ filters by branch) and account manager (an
-    agent's own customers): the index behind name search (kept by triggers, see
+    ordered scans, the customer's owning site (HQ filters by branch), account manager and town
+    (an agent's customers): the index behind name search (kept by triggers, see
     inscrm.db.names)."""
 
     gram = CharField(max_length=8)
@@ -617,7 +620,9 @@ class NameGram(BaseModel):
     name_key = TextField(default="")  # the customer's name key: pieces walk in pinyin order
     customer_id = IntegerField()
     origin = CharField(max_length=16, null=True)  # the customer's owning site (schema 6)
-    manager_id = IntegerField(null=True)  # the customer's account manager (an agent's search)
+    # the customer's account manager and town: an agent's search reads its pieces alone
+    manager_id = IntegerField(null=True)
+    township_id = IntegerField(null=True)
 
     class Meta:
         primary_key = CompositeKey("gram", "name_key", "customer_id")

@@ -15,28 +15,30 @@ from inscrm.models import Customer, GramPosition, Meta, NameGram, Site, db
 
 MAX_INDEXED = 120  # names are cut into pieces up to this length
 INDEX_VERSION = "4"  # 2: each piece carries its customer's owning site; 3: and its name key;
-# 4: and its account manager
+# 4: and its account manager and town
 
 
 def _grams_sql(row, condition="TRUE", tables="gram_position"):
-    """A SELECT of (gram, name, name_key, customer_id, origin, manager_id) for every piece of
+    """A SELECT of (gram, name, name_key, customer_id, origin, manager_id, township_id) for every
+    piece of
     `row`'s name
     (NEW, OLD, c); the owning site as the stamping trigger sets it (a row written here has none
     yet)."""
     origin = f"coalesce({row}.origin, (SELECT site FROM sync_clock))"
     key = f"coalesce({row}.name_key, '')"
-    rest = f"{row}.id, {origin}, {row}.manager_id"
+    rest = f"{row}.id, {origin}, {row}.manager_id, {row}.township_id"
     return (
         f"SELECT lower(substr({row}.name, n, 1)) AS gram, {row}.name AS name, {key} AS name_key, "
-        f"{row}.id AS customer_id, {origin} AS origin, {row}.manager_id AS manager_id "
+        f"{row}.id AS customer_id, {origin} AS origin, {row}.manager_id AS manager_id, "
+        f"{row}.township_id AS township_id "
         f"FROM {tables} WHERE n <= length({row}.name) AND {condition} "
         f"UNION SELECT lower(substr({row}.name, n, 2)), {row}.name, {key}, {rest} "
         f"FROM {tables} WHERE n < length({row}.name) AND {condition}"
     )
 
 
-_COLUMNS = "(gram, name, name_key, customer_id, origin, manager_id)"
-_WATCHED = "name, deleted, name_key, manager_id"  # the customer's columns its pieces carry
+_COLUMNS = "(gram, name, name_key, customer_id, origin, manager_id, township_id)"
+_WATCHED = "name, deleted, name_key, manager_id, township_id"  # the columns its pieces carry
 
 
 def _changed(differs):
@@ -110,12 +112,12 @@ _INDEXES = [
     "CREATE INDEX IF NOT EXISTS customer_live_origin_key "
     "ON customer (origin, name_key, id, deleted) WHERE NOT deleted",
 ]
-# At a branch: an account manager's own name pieces in name order, and the unassigned ones (no
-# manager), so an agent's name search is two index ranges however common the surname (HQ has no
-# account managers of its own).
+# At a branch: an account manager's own name pieces, and the unassigned ones (no manager) by
+# town, so an agent's name search reads index ranges alone however common the surname (HQ has
+# no account managers of its own).
 _BRANCH_INDEXES = [
     "CREATE INDEX IF NOT EXISTS name_gram_manager "
-    "ON name_gram (gram, manager_id, name_key, customer_id)",
+    "ON name_gram (gram, manager_id, township_id, name_key, customer_id)",
 ]
 # At HQ, where every branch's customers are: one branch's name pieces in name order, so a name
 # search filtered by branch is one index range and its count reads the index alone. (At a
@@ -152,9 +154,9 @@ def _triggers():
 
 def install():
     """Create the name index's triggers and the sort indexes; fill the index once if needed."""
-    if "manager_id" not in {column.name for column in db.get_columns("name_gram")}:
-        # made before the pieces carried their site, name key and manager: derived data, made
-        # again
+    if "township_id" not in {column.name for column in db.get_columns("name_gram")}:
+        # made before the pieces carried their site, name key, manager and town: derived data,
+        # made again
         NameGram.drop_table()
         NameGram.create_table()
         Meta.set_value("name_index", "stale")
