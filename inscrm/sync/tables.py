@@ -8,7 +8,7 @@ Tables go parents first; a foreign key travels as the parent's uid; password has
 login counters never leave their site.
 """
 
-from peewee import JOIN, BooleanField, ForeignKeyField, fn, sort_models
+from peewee import JOIN, BooleanField, ForeignKeyField, ModelIndex, fn, sort_models
 
 from inscrm.models import (
     SYNCED_MODELS,
@@ -34,7 +34,11 @@ NOT_SENT = ("id", "seq")
 def natural_keys(model):
     """The unique indexes of a model other than the uid, as lists of field names."""
     keys = []
-    for fields, unique in model._meta.indexes:
+    for index in model._meta.indexes:
+        if isinstance(index, ModelIndex):  # a named index (`Model.add_index`)
+            fields, unique = [node.name for node in index._expressions], index._unique
+        else:
+            fields, unique = index
         if unique and "origin" in fields:
             keys.append(list(fields))
     return keys
