@@ -51,7 +51,9 @@ def inscrm(*args, data_dir, url=""):
     env = {**os.environ, "INSCRM_DATABASE_URL": url}
     done = subprocess.run([sys.executable, "-c", "from inscrm.cli import main; main()",
                            *map(str, args), "--data-dir", str(data_dir)],
-                          check=True, capture_output=True, text=True, env=env)
+                          capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        sys.exit(f"inscrm {' '.join(map(str, args))} failed:\n{done.stdout}{done.stderr}")
     return done.stdout
 
 

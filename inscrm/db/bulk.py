@@ -17,6 +17,7 @@ costs about a third of the time of updating them row by row.
 
 import contextlib
 import datetime as dt
+import hashlib
 
 from peewee import SQL, chunked, fn
 from peewee import Table as _Table
@@ -87,15 +88,22 @@ def insert_rows(model, columns, rows, explicit_ids=False):
 
 
 def _staged(model, columns, rows):
-    """PostgreSQL: the rows COPYed into a temporary table shaped like the model's columns."""
+    """PostgreSQL: the rows COPYed into a temporary table shaped like the model's columns.
+
+    One table per shape, made once per connection and emptied for each chunk: a table made and
+    dropped per chunk keeps a lock until the transaction ends, and a bundle of 100,000
+    customers applied in one transaction ran out of the server's lock table."""
     table = model._meta.table_name
     names = ", ".join(f'"{column}"' for column in columns)
-    dialect.drop_temp_table("bulk_stage")
-    db.execute_sql(f'CREATE TEMP TABLE bulk_stage AS SELECT {names} FROM "{table}" WITH NO DATA')
-    with db.cursor().copy(f"COPY bulk_stage ({names}) FROM STDIN") as copy:
+    shape = hashlib.sha1(f"{table}:{names}".encode()).hexdigest()[:12]
+    stage = f"bulk_stage_{shape}"
+    db.execute_sql(f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS "
+                   f'SELECT {names} FROM "{table}" WITH NO DATA')
+    db.execute_sql(f"TRUNCATE {stage}")
+    with db.cursor().copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
-    return _Table("bulk_stage", columns)
+    return _Table(stage, columns)
 
 
 def upsert_rows(model, fields, rows, on_conflict):
@@ -120,10 +128,10 @@ def update_rows(model, set_columns, key_columns, rows):
     `set_columns` to their first values. PostgreSQL: COPY and one UPDATE … FROM."""
     table = model._meta.table_name
     if engines.is_postgres() and rows:
-        _staged(model, [*set_columns, *key_columns], rows)
+        stage = _staged(model, [*set_columns, *key_columns], rows)
         sets = ", ".join(f'"{c}" = s."{c}"' for c in set_columns)
         keys = " AND ".join(f't."{c}" = s."{c}"' for c in key_columns)
-        db.execute_sql(f'UPDATE "{table}" AS t SET {sets} FROM bulk_stage AS s WHERE {keys}')
+        db.execute_sql(f'UPDATE "{table}" AS t SET {sets} FROM {stage.__name__} AS s WHERE {keys}')
         return
     sets = ", ".join(f'"{c}" = ?' for c in set_columns)
     keys = " AND ".join(f'"{c}" = ?' for c in key_columns)
