@@ -35,6 +35,7 @@ import tempfile
 import threading
 import time
 import urllib.error
+from contextlib import nullcontext
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -232,8 +233,8 @@ def main():
             shutil.copytree(empty, on_sqlite, ignore=shutil.ignore_patterns("backups"))
             results["SQLite"] = report("SQLite", workload("SQLite", on_sqlite, "", bundles, codes))
             shutil.rmtree(on_sqlite)
-        with postgres_server() as server:
-            if "postgresql" not in args.engines:
+        with postgres_server() if "postgresql" in args.engines else nullcontext() as server:
+            if server is None:
                 return
             url = args.database_url or create_database(server)
             on_postgres = runs / "hq-postgresql"  # the keys and secret; the rows by db copy

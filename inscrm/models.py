@@ -344,11 +344,9 @@ class Customer(SyncModel):
 
     @classmethod
     def scope_pieces(cls, user):
-        """For each part of `scope_parts`, the name pieces (`NameGram`) of its customers: an
-        agent's own carry them as manager, the unassigned ones of their towns no manager and
-        one of those towns."""
-        if user.role != "agent":
-            return [True]
+        """For each part of an agent's `scope_parts`, the name pieces (`NameGram`) of its
+        customers: their own carry them as manager, the unassigned ones of their towns no
+        manager and one of those towns."""
         own_towns = Township.select(Township.id).where(Township.manager == user)
         return [NameGram.manager_id == user.id,
                 NameGram.manager_id.is_null() & NameGram.township_id.in_(own_towns)]

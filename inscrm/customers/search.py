@@ -363,9 +363,9 @@ def search(user, query, cursor=None, limit=PAGE_SIZE):
             part = Customer.live() if scope is None else Customer.live().where(scope)
             parts.append(_filtered(part, query))
         if gram_condition is not None and user.role == "agent":
-            # each part of an agent's scope from its own pieces (their own customers', the
-            # unassigned ones: two ranges of the manager's piece index, however common the
-            # surname), its matches fetched once for the count and the page
+            # each part of an agent's scope from its own pieces (their own customers': one range
+            # of the manager's piece index; the unassigned ones: one range per town of theirs),
+            # however common the surname, its matches fetched once for the count and the page
             counted = []
             for part, pieces in zip(parts, Customer.scope_pieces(user), strict=True):
                 matches = part.select(Customer.id).where(Customer.id.in_(candidates.where(pieces)))
