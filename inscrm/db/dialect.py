@@ -6,7 +6,7 @@ SQL text is written with `:name` parameters and run through `execute`, which han
 driver in its own style. Two kinds of helpers:
 
 - builder expressions (peewee nodes): `contains`, `plus_days`, `month_of`, `date_of`,
-  `one_of`, `greatest`, `bytewise`;
+  `one_of` (and `one_of_params`), `greatest`, `bytewise`;
 - SQL text for the raw statements of the segment rules, the name index and the stamps:
   `now_ms`, `days_between`, `year_of`, `month_day_of`, `int_div`, `json_object`,
   `json_text`, `money_text`, `fixed1_text`, `version_text`, `uuid7`,
@@ -87,6 +87,11 @@ def one_of(column, values):
     if _pg():
         return column == fn.ANY(Value(values, converter=False, unpack=False))
     return column.in_(values)
+
+
+def one_of_params(values):
+    """The parameters that the SQL text of `one_of(column, values)` takes, in its order."""
+    return [list(values)] if _pg() else list(values)
 
 
 def greatest(a, b):

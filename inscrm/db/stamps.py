@@ -45,15 +45,14 @@ def _sqlite_triggers():
 
 
 def _postgres_triggers():
-    """The same in PL/pgSQL: a BEFORE trigger sets the stamp on the row being written, taking
-    the next sequence from the clock row (whose lock, held to commit, orders the sequence as
-    the commits); DELETE and TRUNCATE are refused."""
+    """The same in PL/pgSQL: BEFORE triggers set the stamp on a row written without one (their
+    condition is checked before the function is called, so bulk writes that stamp themselves
+    cost nothing here), taking the next sequence from the clock row (whose lock, held to
+    commit, orders the sequence as the commits); DELETE and TRUNCATE are refused."""
     yield f"""
         CREATE OR REPLACE FUNCTION inscrm_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
         DECLARE clock RECORD;
         BEGIN
-            IF TG_OP = 'INSERT' AND NEW.seq IS NOT NULL THEN RETURN NEW; END IF;
-            IF TG_OP = 'UPDATE' AND NEW.seq IS DISTINCT FROM OLD.seq THEN RETURN NEW; END IF;
             UPDATE sync_clock SET seq = seq + 1, ms = greatest(ms, {dialect.now_ms()})
                 RETURNING seq, ms, site INTO clock;
             NEW.seq := clock.seq;
@@ -68,11 +67,16 @@ def _postgres_triggers():
     for model in SYNCED_MODELS:
         table = model._meta.table_name
         yield from [
-            f'DROP TRIGGER IF EXISTS "{table}_stamp" ON "{table}"',
+            f'DROP TRIGGER IF EXISTS "{table}_stamp" ON "{table}"',  # one for both, before
+            f'DROP TRIGGER IF EXISTS "{table}_stamp_insert" ON "{table}"',
+            f'DROP TRIGGER IF EXISTS "{table}_stamp_update" ON "{table}"',
             f'DROP TRIGGER IF EXISTS "{table}_no_delete" ON "{table}"',
             f'DROP TRIGGER IF EXISTS "{table}_no_truncate" ON "{table}"',
-            f'CREATE TRIGGER "{table}_stamp" BEFORE INSERT OR UPDATE ON "{table}" '
-            "FOR EACH ROW EXECUTE FUNCTION inscrm_stamp()",
+            f'CREATE TRIGGER "{table}_stamp_insert" BEFORE INSERT ON "{table}" '
+            "FOR EACH ROW WHEN (NEW.seq IS NULL) EXECUTE FUNCTION inscrm_stamp()",
+            f'CREATE TRIGGER "{table}_stamp_update" BEFORE UPDATE ON "{table}" '
+            "FOR EACH ROW WHEN (NEW.seq IS NOT DISTINCT FROM OLD.seq) "
+            "EXECUTE FUNCTION inscrm_stamp()",
             f'CREATE TRIGGER "{table}_no_delete" BEFORE DELETE ON "{table}" '
             "FOR EACH ROW EXECUTE FUNCTION inscrm_no_delete()",
             f'CREATE TRIGGER "{table}_no_truncate" BEFORE TRUNCATE ON "{table}" '

@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from peewee import EXCLUDED, ForeignKeyField, IntegrityError, chunked
 
 from inscrm.db import bulk, stamps
-from inscrm.db.dialect import bytewise, one_of
+from inscrm.db.dialect import bytewise, one_of, one_of_params
 from inscrm.db.schema import LATEST
 from inscrm.db.transactions import job_writing
 from inscrm.i18n import N_
 from inscrm.models import PeerState, Site, SyncClock, SyncLedger, db, now
 from inscrm.sync import BundleRefused, bundle, keys, tables
 
-CHUNK_ROWS = 1000
+CHUNK_ROWS = 5000
 
 
 @dataclass
@@ -410,9 +410,9 @@ def _missing_defaults(model, columns):
     return out
 
 
-# SQL text by engine, model, field and n: SELECT uid, field … WHERE uid IN (n parameters)
+# SQL text by engine, model, field and n: SELECT uid, field … WHERE uid is one of n values
 _LOOKUPS = {}
-LOOKUP_CHUNK = 500
+LOOKUP_CHUNK = 5000
 
 
 def _lookup(model, field, uids):
@@ -422,9 +422,9 @@ def _lookup(model, field, uids):
     for part in chunked(list(uids), LOOKUP_CHUNK):
         key = (type(db.obj), model, field.name, len(part))
         if key not in _LOOKUPS:
-            query = model.select(model.uid, field).where(model.uid.in_(list(part)))
+            query = model.select(model.uid, field).where(one_of(model.uid, part))
             _LOOKUPS[key] = db.get_sql_context().sql(query).query()[0]
-        out.update(db.execute_sql(_LOOKUPS[key], list(part)).fetchall())
+        out.update(db.execute_sql(_LOOKUPS[key], one_of_params(part)).fetchall())
     return out
 
 

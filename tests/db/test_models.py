@@ -71,7 +71,7 @@ def test_synced_rows_are_never_deleted_only_tombstoned(ctx):
 def test_every_synced_table_has_sync_columns_and_triggers(ctx, engine):
     triggers = trigger_names()
     kinds = {"sqlite": ("stamp_insert", "stamp_update", "no_delete"),
-             "postgresql": ("stamp", "no_delete", "no_truncate")}[engine]
+             "postgresql": ("stamp_insert", "stamp_update", "no_delete", "no_truncate")}[engine]
     for model in SYNCED_MODELS:
         table = model._meta.table_name
         columns = {c.name for c in db.get_columns(table)}
