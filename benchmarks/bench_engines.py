@@ -87,11 +87,12 @@ def pages(rnd, n, codes):
 
 
 def under_load(base, data_dir, url, bundle, paths):
-    """10 analysts working while `bundle` imports: (import seconds, request times in ms,
-    errors by reason)."""
+    """10 analysts working while `bundle` imports: (import seconds, {kind of page: request
+    times in ms}, errors by reason); the search's kinds count as one."""
     browsers = [Browser(base).login(*ANALYST) for _ in range(ANALYSTS)]
-    every = [path for kind in paths.values() for path in kind]
-    times, errors, lock = [], {}, threading.Lock()
+    every = [("customer search" if is_search(path) else kind, path)
+             for kind, kind_paths in paths.items() for path in kind_paths]
+    times, errors, lock = {}, {}, threading.Lock()
     started = time.perf_counter()
     job = subprocess.Popen(
         [sys.executable, "-c", "from inscrm.cli import main; main()", "sync", "import",
@@ -102,7 +103,7 @@ def under_load(base, data_dir, url, bundle, paths):
     def analyst(browser, seed):
         rnd = random.Random(seed)
         while time.perf_counter() - started < UNDER_LOAD or job.poll() is None:
-            path = rnd.choice(every)
+            kind, path = rnd.choice(every)
             try:
                 ms, _ = browser.get(path, htmx=is_search(path))
             except urllib.error.HTTPError as exc:
@@ -111,7 +112,7 @@ def under_load(base, data_dir, url, bundle, paths):
                 reason = type(exc).__name__
             else:
                 with lock:
-                    times.append(ms)
+                    times.setdefault(kind, []).append(ms)
                 continue
             with lock:
                 errors[reason] = errors.get(reason, 0) + 1
@@ -153,10 +154,13 @@ def workload(name, data_dir, url, bundles, codes):
     print(f"{name}: {ANALYSTS} analysts working while {bundles[-1].name} imports", flush=True)
     imported, times, errors = under_load(base, data_dir, url, bundles[-1], before)
     figures["last bundle, imported under load"] = (imported, "s")
-    figures["analysts' requests under load"] = (len(times), "")
+    every = [ms for kind_times in times.values() for ms in kind_times]
+    figures["analysts' requests under load"] = (len(every), "")
     figures["analysts' errors"] = (sum(errors.values()), "")
-    figures["analysts' requests, median"] = (statistics.median(times), "ms")
-    figures["analysts' requests, p95"] = (p95(times), "ms")
+    figures["analysts' requests, median"] = (statistics.median(every), "ms")
+    figures["analysts' requests, p95"] = (p95(every), "ms")
+    for kind in sorted(times):
+        figures[f"under load: {kind}, p95"] = (p95(times[kind]), "ms")
     if errors:
         print(f"{name}: errors under load: {errors}", flush=True)
 
