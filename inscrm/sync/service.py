@@ -1,6 +1,7 @@
 """Importing several bundles at once, in any order: each is applied once, in sequence order;
 one refused for a gap is tried again after the others, which may fill it."""
 
+from inscrm.db import engines
 from inscrm.sync import BundleRefused, bundle
 from inscrm.sync.apply import import_bundle
 
@@ -30,12 +31,13 @@ def import_files(paths, data_dir, backup=None, workdir=None):
                 outcomes[path] = exc
                 retry.append(path)
         pending = retry if progress and len(retry) < len(pending) else []
+    if any(not isinstance(o, BundleRefused) and not o.already for o in outcomes.values()):
+        engines.tidy_after_load()
     return [outcomes[path] for path in paths]
 
 
 def backup_callable(config):
     """The backup taken before a bundle is applied (SQLite data directories)."""
-    from inscrm.db import engines
     from inscrm.db.backup import backup
 
     if not engines.is_sqlite():
