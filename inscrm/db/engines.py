@@ -95,15 +95,15 @@ def lock_wait_statement(milliseconds):
     return f"SET LOCAL lock_timeout = '{value}'"
 
 
-# the tables a bundle or a copy fills (PostgreSQL keeps their statistics and visibility map)
+# the tables a sync bundle fills (PostgreSQL keeps their statistics and visibility map)
 LOADED = ("customer", "name_gram", "customer_ref", "vehicle", "policy", "claim", "activity",
           "segment_change")
 
 
 def tidy_after_load():
     """After a bulk load has committed, on PostgreSQL: VACUUM (ANALYZE) the tables it filled,
-    so the planner knows their size and index-only scans (a number prefix many customers share,
-    a name piece) read the index alone instead of visiting each row. Autovacuum waits for a
+    so the planner knows their size and index-only scans (the name pieces, the numbers'
+    covering indexes) read the index alone instead of visiting each row. Autovacuum waits for a
     table to grow by a fifth: at an HQ of a million customers, 200,000 more. SQLite needs
     nothing (its indexes cover without a visibility map; `names.refresh_statistics`)."""
     if not is_postgres() or db.transaction_depth() > 0:

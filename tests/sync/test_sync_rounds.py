@@ -157,12 +157,10 @@ def test_references_within_a_table_arrive_whatever_the_order_and_the_chunks(net,
         assert linked == len(chain)
 
 
-
 def test_on_postgresql_an_applied_bundle_leaves_its_tables_vacuumed_and_analyzed(
         tmp_path, pg_template, monkeypatch):
-    """Autovacuum waits for a table to grow by a fifth; without a VACUUM after each bundle an
-    HQ of a million customers read every row behind its covering indexes (a number prefix many
-    customers share took seconds)."""
+    """Autovacuum waits for a table to grow by a fifth; without a VACUUM after each bundle the
+    covering indexes of an HQ of a million customers had to visit the rows they name."""
     from tests.pg_server import fresh_database
 
     server_url, template = pg_template
