@@ -102,6 +102,11 @@ def stamp():
     }
 
 
+def current_seq():
+    """The last change sequence taken, as this transaction sees the clock."""
+    return SyncClock.select(SyncClock.seq).scalar() or 0
+
+
 def new_epoch():
     """Give this database a new epoch (after a restore), so HQ asks for a full bundle."""
     SyncClock.update(epoch=uuid7()).execute()

@@ -97,22 +97,25 @@ def mark_pending(customer_ids):
 def reevaluate_pending():
     """Evaluate again the segments that imports left pending (after the import itself, and at
     the next start or import if the process died in between); returns how many customers were
-    evaluated (None: everyone), or 0 when nothing was pending."""
+    evaluated (None: everyone), or 0 when nothing was pending. The mark is cleared in the
+    transaction that ends the evaluation, unless an import marked more meanwhile."""
     from inscrm.segments import engine
 
     value = Meta.get_value(PENDING)
     if value is None:
         return 0
-    with transactions.job_writing():
-        value = Meta.get_value(PENDING)  # as it is now that the lock is held
-        if value is None:
-            return 0
-        if value == EVERYONE:
-            engine.classify(dt.date.today())
-        else:
-            engine.reclassify(*json.loads(value))
-        Meta.delete().where(Meta.key == PENDING).execute()
-    return None if value == EVERYONE else len(json.loads(value))
+
+    def clear():
+        if Meta.get_value(PENDING) == value:  # as it is now that the lock is held
+            Meta.delete().where(Meta.key == PENDING).execute()
+
+    if value == EVERYONE:  # a full run, written in pieces
+        engine.classify(dt.date.today(), then=clear)
+        return None
+    with transactions.writing():
+        engine.reclassify(*json.loads(value))
+        clear()
+    return len(json.loads(value))
 
 
 def import_file(path, backups_dir, kind=None, source="core", skip_invalid=False, user=None,

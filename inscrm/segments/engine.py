@@ -20,7 +20,7 @@ from peewee import Table, fn
 from inscrm.db import dialect, stamps, transactions
 from inscrm.models import SEGMENTS, Customer, Meta, db
 from inscrm.segments import rules
-from inscrm.segments.sql import decision_sql, figure_queries, parameters
+from inscrm.segments.sql import decision_sql, figure_queries, listed, parameters
 
 LAST_FULL_RUN = "last_full_classification"
 LAST_RULES = "last_full_classification_rules"  # the rule settings version that run used
@@ -89,41 +89,133 @@ def drop_evaluation():
     _drop_temp_tables()
 
 
-def classify(as_of=None, customer_ids=None):
-    """Evaluate the customers (all, or those ids) as of a date; returns the number changed."""
+def classify(as_of=None, customer_ids=None, then=None):
+    """Evaluate the customers (all, or those ids) as of a date; returns the number changed.
+
+    A few customers are one short transaction. A full run is a job that must not lock the
+    office out: everyone is evaluated on a read snapshot, and the changes are written in pieces
+    of about PIECE_SECONDS each, one transaction apiece, pausing between them so that people's
+    writes waiting for the lock get it. A customer whose rows someone changed since the
+    snapshot is left out of the pieces and evaluated again at the end, under the lock, on the
+    rows as they are then. Inside a caller's transaction the whole run is that transaction.
+    `then`: a function run in the transaction that ends the run."""
     as_of = as_of or dt.date.today()
-    # a full run is a job: it waits its turn for the write lock; a few customers are a moment
-    lock = transactions.job_writing() if customer_ids is None else transactions.writing()
-    with lock:
-        params = evaluate(as_of, customer_ids=customer_ids)
-        db.execute_sql("""
-            CREATE TEMP TABLE seg_diff AS
-            SELECT n.id, n.segment, n.reason, n.annual,
-                   c.segment AS old_segment, c.segment_date AS old_date
-            FROM seg_new n JOIN customer c ON c.id = n.id
-            WHERE c.segment IS DISTINCT FROM n.segment
-               OR c.segment_reason IS DISTINCT FROM n.reason
-               OR c.annual_premium IS DISTINCT FROM n.annual OR c.segment_date IS NULL""")
-        changed = db.execute_sql("SELECT count(*) FROM seg_diff").fetchone()[0]
-        if changed:
-            _write_changes(params)
+    if customer_ids is not None or db.transaction_depth() > 0:
+        with transactions.writing():
+            params = evaluate(as_of, customer_ids=customer_ids)
+            changed = _diff()
+            if changed:
+                _write_changes(params)
+            _drop_temp_tables()
+            if customer_ids is None:
+                _mark_full_run(as_of)
+            if then is not None:
+                then()
+        return changed
+    return _classify_in_pieces(as_of, then)
+
+
+PIECE_SECONDS = 0.4  # a full run's writes hold the lock about this long at a time
+PAUSE = 0.15  # seconds between pieces: longer than SQLite's busy handler sleeps between tries
+FIRST_PIECE = 1000  # customers written by the first piece; later ones sized by its time
+MIN_PIECE = 100
+
+
+def _pause():
+    """Between two pieces of a full run: no transaction is open."""
+    time.sleep(PAUSE)
+
+
+def _classify_in_pieces(as_of, then):
+    with transactions.reading():
+        since = stamps.current_seq()  # the changes this snapshot has seen
+        params = evaluate(as_of)
+        changed = _diff()
+    dialect.create_temp_index("seg_diff", "id")
+    ours, size, after = set(), FIRST_PIECE, 0
+    while True:
+        (last,) = db.execute_sql(
+            f"SELECT max(id) FROM (SELECT id FROM seg_diff WHERE id > {after} "
+            f"ORDER BY id LIMIT {size}) AS piece").fetchone()
+        if last is None:
+            break
+        started = time.perf_counter()
+        with transactions.job_writing():
+            stale = _touched_since(since, ours)
+            if stale:
+                db.execute_sql(f"DELETE FROM seg_diff WHERE id IN ({listed(stale)})")
+            ours.add(_write_changes(params, after, last))
+        after = last
+        held = time.perf_counter() - started
+        size = max(MIN_PIECE, min(20_000, int(size * PIECE_SECONDS / max(held, 0.01))))
+        _pause()
+    with transactions.job_writing():
+        stale = _touched_since(since, ours)
         _drop_temp_tables()
-        if customer_ids is None:
-            Meta.set_value(LAST_FULL_RUN, as_of.isoformat())
-            Meta.set_value(LAST_RULES, _rules_version())
+        if stale:  # evaluated again on the rows as they are now
+            params = evaluate(as_of, customer_ids=stale)
+            if _diff():
+                _write_changes(params)
+            _drop_temp_tables()
+        _mark_full_run(as_of)
+        if then is not None:
+            then()
     return changed
 
 
-def _write_changes(params):
-    """Bulk UPDATE of the changed customers, and a history row for every change of segment."""
+def _touched_since(since, ours):
+    """Customers (and intermediaries) whose rows a write other than this run's own pieces (the
+    change sequences `ours`) made after change sequence `since`: what a snapshot taken then no
+    longer knows."""
+    later = f"seq > {int(since)}"
+    not_ours = f" AND seq NOT IN ({listed(ours)})" if ours else ""
+    statements = [
+        f"SELECT id FROM customer WHERE {later}{not_ours}",
+        f"SELECT customer_id FROM policy WHERE {later}",
+        f"SELECT intermediary_id FROM policy WHERE {later} AND intermediary_id IS NOT NULL",
+        f"SELECT customer_id FROM claim WHERE {later}",
+        f"SELECT customer_id FROM activity WHERE {later}",
+        f"SELECT customer_id FROM blacklist_entry WHERE {later} AND customer_id IS NOT NULL",
+        "SELECT c.id FROM blacklist_entry b JOIN customer c ON c.id_number = b.id_number "
+        f"WHERE b.{later} AND b.id_number <> ''",
+    ]
+    return {row[0] for row in db.execute_sql(" UNION ".join(statements))}
+
+
+def _diff():
+    """The temporary table seg_diff of the evaluated customers whose segment, reason or annual
+    premium differs from their row's; returns how many."""
+    db.execute_sql("""
+        CREATE TEMP TABLE seg_diff AS
+        SELECT n.id, n.segment, n.reason, n.annual,
+               c.segment AS old_segment, c.segment_date AS old_date
+        FROM seg_new n JOIN customer c ON c.id = n.id
+        WHERE c.segment IS DISTINCT FROM n.segment
+           OR c.segment_reason IS DISTINCT FROM n.reason
+           OR c.annual_premium IS DISTINCT FROM n.annual OR c.segment_date IS NULL""")
+    return db.execute_sql("SELECT count(*) FROM seg_diff").fetchone()[0]
+
+
+def _mark_full_run(as_of):
+    Meta.set_value(LAST_FULL_RUN, as_of.isoformat())
+    Meta.set_value(LAST_RULES, _rules_version())
+
+
+EVERY_ID = (0, 2**63 - 1)
+
+
+def _write_changes(params, after=EVERY_ID[0], last=EVERY_ID[1]):
+    """Bulk UPDATE of the changed customers of seg_diff (those of ids after `after` up to
+    `last`), and a history row for every change of segment; returns the change sequence they
+    were written with."""
     # One reserved stamp instead of a trigger per row; the owner (origin) stays as it was.
     stamp = stamps.stamp()
     write = {**params, "seq": stamp["seq"], "version": stamp["version"],
-             "origin": stamp["origin"]}
+             "origin": stamp["origin"], "after": after, "last": last}
     dialect.execute("""
         UPDATE customer SET segment = d.segment, segment_reason = d.reason, segment_date = :d,
             annual_premium = d.annual, seq = :seq, version = :version
-        FROM seg_diff d WHERE customer.id = d.id""", write)
+        FROM seg_diff d WHERE customer.id = d.id AND d.id > :after AND d.id <= :last""", write)
     dialect.connection_functions()
     old = "CASE WHEN old_date IS NULL THEN NULL ELSE old_segment END"
     dialect.execute(f"""
@@ -131,8 +223,10 @@ def _write_changes(params):
             from_segment, to_segment, flow, reason, changed_on, annual_premium)
         SELECT {dialect.uuid7()}, :origin, :version, :seq, FALSE, id, {old}, segment,
             {_flow_sql(old, 'segment')}, reason, :d, annual
-        FROM seg_diff WHERE old_date IS NULL OR old_segment IS DISTINCT FROM segment
+        FROM seg_diff WHERE id > :after AND id <= :last
+            AND (old_date IS NULL OR old_segment IS DISTINCT FROM segment)
         ORDER BY id""", write)
+    return stamp["seq"]
 
 
 def classify_all(as_of=None):

@@ -132,11 +132,16 @@ def parameters(as_of, values=None):
     return params
 
 
+def listed(ids):
+    """Integer ids as the inside of an SQL `IN (…)`."""
+    return ", ".join(str(int(i)) for i in ids) or "NULL"
+
+
 def _only(column, ids):
     """The customer filter: nothing for a full run, `AND column IN (…)` for some customers."""
     if ids is None:
         return ""
-    return f" AND {column} IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})"
+    return f" AND {column} IN ({listed(ids)})"
 
 
 def figure_queries(ids=None):
