@@ -1,7 +1,10 @@
 """Small factories and request helpers shared by the tests."""
 
 import datetime as dt
+import os
 import re
+import subprocess
+import sys
 from decimal import Decimal
 
 from inscrm.models import Claim, Customer, Policy, Township, db
@@ -103,3 +106,13 @@ def trigger_names():
     else:
         sql = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
     return {name for (name,) in db.execute_sql(sql)}
+
+
+def import_dies(script, path, data_dir):
+    """`inscrm import path` in a process of its own that runs `script` (which patches the
+    import to end the process midway) first; asserts that it died with exit code 9."""
+    died = subprocess.run(
+        [sys.executable, "-c", script, "import", str(path), "--data-dir", str(data_dir)],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert died.returncode == 9, died.stdout + died.stderr

@@ -104,6 +104,15 @@ def job_writing(wait=JOB_WAIT):
         _log_held(taken)
 
 
+PAUSE = 0.15  # seconds: longer than SQLite's busy handler sleeps between two tries (100 ms)
+
+
+def pause():
+    """Between two transactions of a long job that writes in pieces: long enough for people's
+    writes waiting for the lock to take it."""
+    time.sleep(PAUSE)
+
+
 def _log_held(taken):
     """Log how long a job held the write lock, its commit included (what people's writes may
     have waited for)."""

@@ -55,6 +55,7 @@ def _day_work():
     if not is_initialised():
         return
     steps = [
+        ("imports a process left unfinished", lambda: load.finish_interrupted() or None),
         ("segments an import left pending", load.reevaluate_pending),
         ("classification", lambda: engine.classify_all() if engine.due_for_full_run()
          else None),

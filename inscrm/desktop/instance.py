@@ -18,33 +18,21 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from inscrm.db import filelock
 from inscrm.version import __version__
 
 LOCK_NAME = "inscrm.lock"
 IDENTITY_PATH = "/_instance"
-# The OS lock covers one byte far past the JSON, so that on Windows (where locked bytes cannot
-# even be read by others) a second launch can still read who holds the directory.
+# The OS lock covers one byte far past the JSON (see inscrm.db.filelock).
 _LOCK_OFFSET = 1 << 20
 
-if os.name == "nt":
-    import msvcrt
 
-    def _os_lock(file):
-        file.seek(_LOCK_OFFSET)
-        msvcrt.locking(file.fileno(), msvcrt.LK_NBLCK, 1)
+def _os_lock(file):
+    filelock.lock(file, _LOCK_OFFSET)
 
-    def _os_unlock(file):
-        file.seek(_LOCK_OFFSET)
-        msvcrt.locking(file.fileno(), msvcrt.LK_UNLCK, 1)
 
-else:
-    import fcntl
-
-    def _os_lock(file):
-        fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-
-    def _os_unlock(file):
-        fcntl.flock(file.fileno(), fcntl.LOCK_UN)
+def _os_unlock(file):
+    filelock.unlock(file, _LOCK_OFFSET)
 
 
 def probe_host(host):

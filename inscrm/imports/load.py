@@ -11,18 +11,20 @@ with any invalid row imports nothing (unless `skip_invalid`), and every bad row 
 report file beside the input.
 """
 
-import contextlib
 import csv
 import datetime as dt
 import itertools
 import json
+import logging
+import os
 import pickle
-import tempfile
+import secrets
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from inscrm.cells import csv_row
-from inscrm.db import transactions
+from inscrm.db import filelock, transactions
 from inscrm.db.backup import backup
 from inscrm.i18n import N_, translator
 from inscrm.imports import upsert
@@ -31,6 +33,8 @@ from inscrm.imports.readers import FileProblem, open_table
 from inscrm.imports.template import KINDS, column_names, detect_kind, map_headers
 from inscrm.models import AuditLog, Meta, db
 from inscrm.validators import Invalid, parse_date
+
+log = logging.getLogger(__name__)
 
 CHUNK = 2000
 SHOWN = 50  # problems kept in memory for the screen; the report file has many more
@@ -130,7 +134,8 @@ def import_file(path, backups_dir, kind=None, source="core", skip_invalid=False,
     source = (source or "core").strip()
     if not source or len(source) > 32:
         raise Invalid(N_("A source name has 1 to 32 characters."))
-    reevaluate_pending()  # left by an import whose process ended before doing it
+    finish_interrupted()  # left by an import whose process ended before its end
+    reevaluate_pending()
     table = open_table(path)
     try:
         kind = _kind(table, kind, name)
@@ -139,7 +144,7 @@ def import_file(path, backups_dir, kind=None, source="core", skip_invalid=False,
         summary.backup = str(backup(db.database, backups_dir, "import"))
         with Report(path, table.headers, skip_invalid, translator(language),
                     column_names(kind, language)) as report:
-            _load(table, kind, source, summary, report, user, progress)
+            _load(table, kind, source, summary, report, user, progress, backups_dir)
             summary.report = report.finish()
             summary.unlisted = report.unlisted
     finally:
@@ -169,58 +174,229 @@ def _kind(table, kind, name):
     return kind
 
 
-def _load(table, kind, source, summary, report, user, progress):
+CHECKED = 0.5  # of the progress bar: reading and checking every row, before the writes
+
+
+def _loader(kind, source, user, allow_blacklisted, file_keys):
+    loader = upsert.LOADERS[kind](source, user)
+    loader.allow_blacklisted = allow_blacklisted
+    loader.file_keys = file_keys
+    return loader
+
+
+def _load(table, kind, source, summary, report, user, progress, backups_dir):
+    """Check every row, then (when the file is accepted) write the rows that passed."""
     spec = KINDS[kind]
     mapping = map_headers(table.headers, spec)
     columns = [(position, name, spec.column(name)) for position, name in mapping.items()]
-    loader = upsert.LOADERS[kind](source, user)
-    loader.allow_blacklisted = summary.allow_blacklisted
-    summary.blocked = loader.blocked
-    if kind == "policies" and "renewal_of" in mapping.values():
-        loader.file_keys = _policy_numbers(table.path, mapping)
-    width = len(table.headers)
-    touched = set()
-    # Before the write lock: every row is read and parsed once, into a private temporary file
-    # that is gone when the import ends; a file whose cells will be refused never takes the lock.
-    # Under it only the look-ups and the writes remain, so nothing read before can go stale.
-    # The file is beside the input (where its report goes), on disk: a temporary folder may be
-    # in memory.
-    with tempfile.TemporaryFile(dir=table.path.parent) as spill:
-        chunks = _prepare(table, columns, spec, width, summary, spill, progress)
-        writing = chunks is not None
-        if not writing:  # the file will be refused: check all its rows, write nothing
-            chunks = _parsed(open_table(table.path), columns, spec, width)
-        writes = transactions.job_writing() if writing else db.atomic()
-        with writes as transaction, contextlib.closing(chunks):
-            for records, problems, done in chunks:
-                summary.rows += len(records) + len(problems)
-                records, lookup_problems = loader.resolve(records)
-                problems += [(r.number, r.cells, p) for r, p in lookup_problems]
-                for number, cells, row_problems in sorted(problems, key=lambda p: p[0]):
-                    report.add(summary, number, cells, row_problems)
-                if summary.rejected and not summary.skip_invalid:
-                    writing = False  # the file will be refused: validate the rest, write nothing
-                if writing:
-                    touched |= loader.write(records, summary)
+    file_keys = (_policy_numbers(table.path, mapping)
+                 if kind == "policies" and "renewal_of" in mapping.values() else frozenset())
+    checker = _loader(kind, source, user, summary.allow_blacklisted, file_keys)
+    summary.blocked = checker.blocked
+    with Prepared.create(_journal_dir(backups_dir)) as prepared:
+        for records, problems, done in _parsed(table, columns, spec, len(table.headers)):
+            summary.rows += len(records) + len(problems)
+            records, lookup_problems = checker.resolve(records)
+            problems += [(r.number, r.cells, p) for r, p in lookup_problems]
+            for number, cells, row_problems in sorted(problems, key=lambda p: p[0]):
+                report.add(summary, number, cells, row_problems)
+            if not summary.rejected or summary.skip_invalid:
+                prepared.add(records)
+            if progress is not None:
+                progress(CHECKED * done, summary)
+        if not summary.rows:
+            raise FileProblem(N_("%(file)s has a header row but no rows: there is nothing "
+                                 "to import."), file=summary.file)
+        if summary.rejected and not summary.skip_invalid:
+            return  # refused: nothing was written, the report says why
+        journal = {"key": JOURNAL + prepared.path.name, "file": summary.file, "kind": kind,
+                   "source": source,
+                   "user": getattr(user, "id", None), "skip_invalid": summary.skip_invalid,
+                   "allow_blacklisted": summary.allow_blacklisted, **prepared.state(),
+                   "counts": {}, "pending": []}
+        loader = _loader(kind, source, user, summary.allow_blacklisted, file_keys)
+        _write(prepared, loader, journal, summary, report, progress)
+
+
+# --- writing in pieces, and finishing an interrupted import ----------------------------------
+
+JOURNAL = "import_journal/"  # Meta, + the prepared file's name: an import being written
+PIECE_SECONDS = 0.4  # an import's writes hold the lock about this long at a time
+COUNTED = ("inserted", "updated", "unchanged", "matched", "existing", "rejected")
+
+
+def _write(prepared, loader, journal, summary, report, progress):
+    """Write the checked rows in pieces of about PIECE_SECONDS, one transaction apiece, with a
+    pause between them so that people's writes waiting for the lock get it. The journal (what
+    is imported, the chunk reached, the counts) is written in the same transaction as each
+    piece, and the prepared rows stay on disk until the last piece: an import whose process
+    ends in between is finished by `finish_interrupted`. A row that someone's change made
+    invalid since it was checked (its customer merged away, say) is reported and left out."""
+    loader.blocked = []  # the check's list is the file's; writing finds the same rows again
+    chunks = prepared.chunks(journal["next"])
+    first, finished = journal["next"] == 0, False
+    while not finished:
+        started = time.monotonic()
+        with transactions.job_writing():
+            if first:
+                loader.started(summary)
+                first = False
+            touched = set()
+            while True:  # a chunk at least, then more while the piece is short
+                item = next(chunks, None)
+                if item is None:
+                    finished = True
+                    break
+                records, done = item
+                records, late = loader.resolve(records)
+                for record, problems in late:
+                    report.add(summary, record.number, record.cells, problems)
+                touched |= loader.write(records, summary)
+                journal["next"] += 1
                 if progress is not None:
-                    progress(PREPARED + (1 - PREPARED) * done, summary)
-            if not summary.rows:
-                raise FileProblem(N_("%(file)s has a header row but no rows: there is nothing "
-                                     "to import."), file=summary.file)
-            if writing:
+                    progress(CHECKED + (1 - CHECKED) * done, summary)
+                finished = journal["next"] == len(prepared.offsets)
+                if finished or time.monotonic() - started >= PIECE_SECONDS:
+                    break
+            if finished:
                 touched |= loader.finish(summary)
-                mark_pending(touched)
-                AuditLog.record("import", user, target=f"file:{summary.file}", kind=kind,
-                                source=source, inserted=summary.inserted,
-                                updated=summary.updated, matched=summary.matched,
-                                existing=summary.existing, rejected=summary.rejected)
+                AuditLog.record("import", loader.user, target=f"file:{summary.file}",
+                                kind=journal["kind"], source=journal["source"],
+                                inserted=summary.inserted, updated=summary.updated,
+                                matched=summary.matched, existing=summary.existing,
+                                rejected=summary.rejected)
+                Meta.delete().where(Meta.key == journal["key"]).execute()
                 summary.imported = True
             else:
-                transaction.rollback()
-                _zero(summary)
+                journal["counts"] = {key: getattr(summary, key) for key in COUNTED}
+                journal["pending"] = list(getattr(loader, "pending", []))
+                Meta.set_value(journal["key"], json.dumps(journal))
+            mark_pending(touched)
+        if not finished:
+            transactions.pause()
 
 
-PREPARED = 0.4  # of the progress bar: reading and parsing the rows, before the writes
+def finish_interrupted():
+    """Finish writing the imports whose process ended after their first piece (at the next
+    start or import); returns their Summaries (not those whose process still runs). Their rows
+    were checked and are kept in the data directory; their reports go to the log."""
+    journals = Meta.select(Meta.value).where(Meta.key.startswith(JOURNAL)).tuples()
+    return [summary for (raw,) in list(journals)
+            if (summary := _finish(json.loads(raw))) is not None]
+
+
+def _finish(journal):
+    from inscrm.models import User
+
+    if not Path(journal["prepared"]).exists():
+        log.error("the import of %s stopped after %s of %s chunks, and its checked rows are "
+                  "gone: import the file again (the rows imported already stay as they are)",
+                  journal["file"], journal["next"], len(journal["offsets"]))
+        Meta.delete().where(Meta.key == journal["key"]).execute()
+        return None
+    prepared = Prepared.reopen(journal)
+    if prepared is None:  # still being written by a live process
+        return None
+    with prepared:
+        summary = Summary(file=journal["file"], kind=journal["kind"], source=journal["source"],
+                          skip_invalid=journal["skip_invalid"],
+                          allow_blacklisted=journal["allow_blacklisted"])
+        for key, value in journal["counts"].items():
+            setattr(summary, key, value)
+        user = User.get_or_none(User.id == journal["user"]) if journal["user"] else None
+        file_keys = prepared.keys("policy_no") if journal["kind"] == "policies" else ()
+        loader = _loader(journal["kind"], journal["source"], user,
+                         journal["allow_blacklisted"], frozenset(file_keys))
+        if journal["pending"]:
+            loader.pending = [tuple(pair) for pair in journal["pending"]]
+        log.warning("finishing the import of %s, interrupted after %s of %s chunks",
+                    summary.file, journal["next"], len(journal["offsets"]))
+        _write(prepared, loader, journal, summary, _LoggedReport(summary.file), None)
+    log.info("%s", summary.counts_line())
+    reevaluate_pending()
+    return summary
+
+
+class _LoggedReport:
+    """The report of an import finished after its process ended: problems go to the log."""
+
+    def __init__(self, file):
+        self.file = file
+
+    def add(self, summary, number, cells, problems):
+        summary.rejected += 1
+        for problem in problems:
+            log.warning("%s row %s: %s", self.file, number, problem.text(lambda m: m))
+
+
+def _journal_dir(backups_dir):
+    """Where an import keeps its checked rows: `imports` in the data directory."""
+    folder = Path(backups_dir).parent / "imports"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+class Prepared:
+    """The checked rows of one import, a chunk at a time, in a file of the data directory (the
+    user's alone) that exists until the import is written; locked by the operating system for
+    as long as the importing process lives, so an interrupted import is told from a running one.
+    """
+
+    def __init__(self, path, offsets, file):
+        # pickle: the process's own rows, in the user's own folder, read back by its program
+        self.path, self.offsets, self.file = path, offsets, file
+
+    @classmethod
+    def create(cls, folder):
+        path = folder / f"import-{secrets.token_hex(8)}.prepared"
+        file = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | _BINARY, 0o600),
+                         "w+b")
+        filelock.lock(file)
+        return cls(path, [], file)
+
+    @classmethod
+    def reopen(cls, journal):
+        """The journal's rows, locked for this process; None when another process holds them."""
+        path = Path(journal["prepared"])
+        file = path.open("r+b")
+        try:
+            filelock.lock(file)
+        except OSError:
+            file.close()
+            return None
+        return cls(path, journal["offsets"], file)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        """Closed, and removed unless an interrupted import still needs it."""
+        filelock.unlock(self.file)
+        self.file.close()
+        if Meta.get_value(JOURNAL + self.path.name) is None:
+            self.path.unlink(missing_ok=True)
+
+    def add(self, records):
+        self.file.seek(0, os.SEEK_END)
+        self.offsets.append(self.file.tell())
+        pickle.dump(records, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def state(self):
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        return {"prepared": str(self.path), "offsets": self.offsets, "next": 0}
+
+    def chunks(self, start=0):
+        """(records, share of the rows) of each chunk from the chunk numbered `start`."""
+        for index in range(start, len(self.offsets)):
+            self.file.seek(self.offsets[index])
+            yield pickle.load(self.file), (index + 1) / len(self.offsets)
+
+    def keys(self, column):
+        return {r.values[column] for records, _ in self.chunks() for r in records}
+
+
+_BINARY = getattr(os, "O_BINARY", 0)
 
 
 def _parsed(table, columns, spec, width):
@@ -240,21 +416,6 @@ def _parsed(table, columns, spec, width):
             yield records, problems, table.progress()
     finally:
         table.close()
-
-
-def _prepare(table, columns, spec, width, summary, spill, progress):
-    """Parse every row into `spill`, a chunk at a time; return the chunks as they will be read
-    back, or None as soon as a row's cells are wrong (unless bad rows are skipped)."""
-    count = 0
-    for records, problems, done in _parsed(table, columns, spec, width):
-        if problems and not summary.skip_invalid:
-            return None
-        pickle.dump((records, problems), spill, protocol=pickle.HIGHEST_PROTOCOL)
-        count += 1
-        if progress is not None:
-            progress(PREPARED * done, summary)
-    spill.seek(0)
-    return ((*pickle.load(spill), (i + 1) / count) for i in range(count))
 
 
 def _zero(summary):

@@ -213,7 +213,11 @@ class Loader:
     def resolve(self, records):
         return records, []
 
+    def started(self, summary):
+        """In the transaction of the first rows written."""
+
     def finish(self, summary):
+        """In the transaction of the last rows written; returns the customers it changed."""
         return set()
 
 
@@ -443,15 +447,17 @@ class PolicyLoader(Loader):
         upsert_by_key(Policy, "policy_no", rows, self.source, summary, stamp)
         return {r.values["customer"] for r in records}
 
-    def finish(self, summary):
-        """Link the renewals whose earlier policy was further down the file; audit the
-        blacklist override of the file, if it let any new policy through."""
-        if self.allow_blacklisted and self.blocked:
+    def started(self, summary):
+        """Audit the blacklist override of the file, if it lets any new policy through."""
+        if self.allow_blacklisted and summary.blocked:
             AuditLog.record("blacklist_override", self.user, target=f"file:{summary.file}",
                             override_reason="import --allow-blacklisted",
-                            policy_nos=[row.policy_no for row in self.blocked],
-                            customer_refs=sorted({row.ref for row in self.blocked}),
+                            policy_nos=[row.policy_no for row in summary.blocked],
+                            customer_refs=sorted({row.ref for row in summary.blocked}),
                             source=self.source)
+
+    def finish(self, summary):
+        """Link the renewals whose earlier policy was further down the file."""
         if self.pending:
             stamp = stamps.stamp()
             sql = ('UPDATE "policy" SET renewal_of_id = (SELECT p.id FROM "policy" p WHERE '

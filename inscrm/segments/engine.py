@@ -116,14 +116,13 @@ def classify(as_of=None, customer_ids=None, then=None):
 
 
 PIECE_SECONDS = 0.4  # a full run's writes hold the lock about this long at a time
-PAUSE = 0.15  # seconds between pieces: longer than SQLite's busy handler sleeps between tries
 FIRST_PIECE = 1000  # customers written by the first piece; later ones sized by its time
 MIN_PIECE = 100
 
 
 def _pause():
     """Between two pieces of a full run: no transaction is open."""
-    time.sleep(PAUSE)
+    transactions.pause()
 
 
 def _classify_in_pieces(as_of, then):

@@ -4,11 +4,8 @@ instead of failing; the segments an import changed are redone even if its proces
 
 import contextlib
 import datetime as dt
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 
@@ -26,7 +23,7 @@ from inscrm.models import (
 )
 from inscrm.views import errors
 from tests.conftest import Runner, browser_login
-from tests.helpers import csrf_token, login, make_customer, post
+from tests.helpers import csrf_token, import_dies, login, make_customer, post
 from tests.importfiles import CUSTOMER_HEADER, customer_rows, write_csv
 
 
@@ -173,11 +170,7 @@ cli(sys.argv[1:])
 
 def test_segments_an_import_committed_are_redone_after_its_process_died(app, tmp_path):
     path = write_csv(tmp_path / "customers.csv", CUSTOMER_HEADER, customer_rows(12))
-    died = subprocess.run(
-        [sys.executable, "-c", CRASH_AFTER_COMMIT, "import", str(path), "--data-dir",
-         app.config["DATA_DIR"]], capture_output=True, text=True, timeout=120,
-        env={**os.environ, "PYTHONPATH": os.getcwd()})
-    assert died.returncode == 9, died.stdout + died.stderr
+    import_dies(CRASH_AFTER_COMMIT, path, app.config["DATA_DIR"])
     with app.app_context():
         assert Customer.select().count() == 12  # committed
         assert Customer.select().where(Customer.segment_date.is_null()).count() == 12
