@@ -180,7 +180,8 @@ class _Prefix(ColumnBase):
         return Customer.select().where(self.condition).limit(WALK_FROM).count() >= WALK_FROM
 
     def walked(self):
-        """The same test, kept off the column's index (`|| ''`)."""
+        """The same test, kept off the column's own index (`|| ''`): in name order it is made
+        on the name index, which carries the numbers."""
         return _prefix(self.column.concat(""), self.text)
 
 
@@ -307,22 +308,36 @@ def _number_page(parts, numbers, key, descending, raw_value, cursor, limit, capp
     """The page of a number search: for each part of the scope and each kind of number, the
     first (key, id) pairs in list order from that kind's own index (no candidate set to
     collect, however many match), merged; then the rows of that page alone."""
-    tiebreak = Customer.id
-    order = (key.desc(nulls="LAST"), tiebreak.desc()) if descending else (key, tiebreak)
     firsts = {}
     for part in parts:
         for number in numbers:
             wide = capped and isinstance(number, _Prefix) and number.wide()
             query = part.where(number.walked() if wide else number)
             if cursor is not None:
-                query = query.where(_after(key, tiebreak, descending, cursor))
-            for row in query.select(Customer.id, key).order_by(*order).limit(limit + 1):
+                query = query.where(_after(key, Customer.id, descending, cursor))
+            for row in _first_rows(query, key, descending, limit + 1, wide):
                 firsts[row.id] = row
     ranked = sorted(firsts.values(), key=lambda c: _python_key(raw_value(c), c.id),
                     reverse=descending)[:limit + 1]
     rows = {c.id: c for c in Customer.select(*_LISTED).where(
         Customer.id.in_([c.id for c in ranked]))} if ranked else {}
     return [rows[c.id] for c in ranked]
+
+
+def _first_rows(query, key, descending, limit, walked):
+    """The first `limit` (id, key) of the customers `query` selects, in list order. A walk
+    reads the key's index in its order, testing each row. Otherwise the matches are read
+    first, by their number's own index, and then sorted: a MATERIALIZED set, as PostgreSQL's
+    planner would walk the name index for a range of the phone index (it expects the matches
+    spread evenly; a landline exchange's companies cluster in name order, far down the list)."""
+    if walked:
+        order = (key.desc(nulls="LAST"), Customer.id.desc()) if descending else (key, Customer.id)
+        return query.select(Customer.id, key).order_by(*order).limit(limit)
+    matches = query.select(Customer.id, key).cte("number_match", materialized=True)
+    value, tiebreak = getattr(matches.c, key.column_name), matches.c.id
+    order = (value.desc(nulls="LAST"), tiebreak.desc()) if descending else (value, tiebreak)
+    return (Customer.select(tiebreak, value).from_(matches).with_cte(matches)
+            .order_by(*order).limit(limit))
 
 
 def search(user, query, cursor=None, limit=PAGE_SIZE):

@@ -108,6 +108,13 @@ def _v10_policies_in_force(migrator):
     db.execute_sql('DROP INDEX IF EXISTS "policy_end_date"')
 
 
+def _v11_name_walk_numbers(migrator):
+    """Version 11: the customers' name-order index carries their phone and ID numbers, so a
+    number prefix that very many share is paged from the index alone (made by `names.install`);
+    the index it replaces goes."""
+    db.execute_sql('DROP INDEX IF EXISTS "customer_live_name_key"')
+
+
 # Ordered steps: version -> function(migrator) that upgrades from the version before.
 MIGRATIONS = {
     2: _v2_contact_channels,
@@ -119,6 +126,7 @@ MIGRATIONS = {
     8: _v8_name_key,
     9: _v9_session_store,
     10: _v10_policies_in_force,
+    11: _v11_name_walk_numbers,
 }
 LATEST = max(MIGRATIONS, default=1)
 

@@ -292,3 +292,43 @@ def test_a_number_many_share_pages_in_name_order_without_collecting_them(
     assert all_pages(agent, search.Query(text="0573-87")) == ["阿华", "白华", "李华"]
     listed = search.matching(Customer.live(), search.Query(text="0573-87"))
     assert sorted(c.name for c in listed) == sorted(order)
+
+
+def _plan(query):
+    """The engine's plan for a query, as text naming its scans and indexes."""
+    from inscrm.db import engines
+    from inscrm.models import db
+
+    sql, params = query.sql()
+    if engines.is_postgres():
+        return json.dumps(db.execute_sql("EXPLAIN (FORMAT JSON) " + sql, params).fetchone())
+    return " | ".join(row[-1] for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
+
+
+def test_a_number_prefix_is_read_by_its_own_index_and_a_wide_one_walked_on_the_index_alone(ctx):
+    """A prefix's matches come from the phone index, then sorted: in name order they may
+    cluster far down the list (a landline exchange's companies), where a walk of the name index
+    would read every row before them. A prefix so many share that it is walked instead is
+    tested on the name index itself, which carries the numbers."""
+    from inscrm.db import bulk, engines, stamps
+    from inscrm.models import db
+
+    table = bulk.Table(Customer, ["kind", "name", "phone"], stamps.stamp())
+    for n in range(1500):
+        table.add("individual", f"安{n}", f"138{n:08d}")
+        # the exchange's companies, all after the people in name order; 30 on 0573-87
+        table.add("company", f"郑氏{n}有限公司", f"0573-8{6 + (n < 30)}{n:06d}")
+    table.flush()
+    db.execute_sql("ANALYZE customer")
+
+    def first_rows(text, walked):
+        prefix = search._Prefix(Customer.phone, text)
+        return search._first_rows(Customer.live().where(prefix.walked() if walked else prefix),
+                                  Customer.name_key, False, 51, walked)
+
+    read, walked = first_rows("0573-8", walked=False), first_rows("0573-8", walked=True)
+    assert [c.id for c in read] == [c.id for c in walked]  # the same page either way
+    assert len(list(read)) == 51
+    assert "customer_live_phone_key" in _plan(first_rows("0573-87", walked=False))
+    if not engines.is_postgres():  # which reads a table this small whole, and sorts it
+        assert "COVERING INDEX customer_live_name_numbers" in _plan(walked)
