@@ -1,14 +1,14 @@
-"""Importing one file of the standard template: read, validate, upsert — all or nothing.
+"""Importing one file of the standard template: read, check, then write — all or nothing.
 
-One transaction per file, after a backup, holding the write lock from its start (it waits its
-turn while the office works). Every row is read and parsed before the lock is taken, into a
-private temporary file: a file whose cells will be refused never takes the lock, and under it
-only the look-ups and the bulk writes remain. The customers it changed are marked in the same
-transaction and their segments evaluated again right after (or at the next start or import, if
-the process ended in between). Rows are handled in chunks: each chunk's references are looked
-up with one query per kind of reference, and its rows are inserted or updated in bulk. A file
-with any invalid row imports nothing (unless `skip_invalid`), and every bad row is written to a
-report file beside the input.
+Every row is read, parsed and checked (its cells, and its references looked up) before anything
+is written: a file with any invalid row imports nothing (unless `skip_invalid`) and never takes
+the write lock, and every bad row is written to a report file beside the input. The checked rows
+go, a chunk at a time, into a file of the data directory; after a backup they are written in
+pieces of a fraction of a second, one transaction each, so people keep working meanwhile (see
+`_write`). Each piece looks up its references again under the lock and writes its rows in bulk,
+records how far the import got (its journal) and marks the customers it changed, whose segments
+are evaluated again after the last piece. An import whose process ends midway is finished at
+the next start or import (`finish_interrupted`), from its journal and its checked rows.
 """
 
 import csv
@@ -416,13 +416,6 @@ def _parsed(table, columns, spec, width):
             yield records, problems, table.progress()
     finally:
         table.close()
-
-
-def _zero(summary):
-    """A refused file changed nothing, whatever its valid rows would have done."""
-    summary.inserted = summary.updated = summary.unchanged = 0
-    summary.matched = summary.existing = 0
-    summary.flagged = []
 
 
 @dataclass
