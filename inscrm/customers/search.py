@@ -14,7 +14,7 @@ import operator
 import re
 from dataclasses import dataclass, field
 
-from peewee import SQL, ColumnBase, Tuple, fn
+from peewee import SQL, ColumnBase, Select, Tuple, fn
 
 from inscrm.db import dialect
 from inscrm.i18n import N_
@@ -324,6 +324,16 @@ def _number_page(parts, numbers, key, descending, raw_value, cursor, limit, capp
     return [rows[c.id] for c in ranked]
 
 
+def _count_any(part, numbers):
+    """How many of the part's customers match any of the numbers, up to COUNT_CAP + 1: each kind
+    from its own index, one after the other (UNION ALL stops at the limit), not one OR that a
+    planner answers by reading the table. A customer is in each kind's rows once at most, so
+    the first (kinds × (COUNT_CAP + 1)) rows hold more than COUNT_CAP customers if there are."""
+    each = [part.select(Customer.id).where(number).order_by() for number in numbers]
+    rows = functools.reduce(operator.add, each).limit(len(each) * (COUNT_CAP + 1))
+    return Select([rows.alias("matches")], [fn.COUNT(SQL("DISTINCT id"))]).bind(db).scalar()
+
+
 def _first_rows(query, key, descending, limit, walked):
     """The first `limit` (id, key) of the customers `query` selects, in list order. A walk
     reads the key's index in its order, testing each row. Otherwise the matches are read
@@ -394,11 +404,12 @@ def search(user, query, cursor=None, limit=PAGE_SIZE):
                 else:  # many (a common surname): collected once, probed by every part's query
                     candidates = (Customer.id + 0).in_(_collected(candidates))
             counted = parts if candidates is None else [part.where(candidates) for part in parts]
-        count = sum(part.select(Customer.id).order_by().limit(COUNT_CAP + 1).count()
-                    for part in counted)
         if numbers is not None:
+            count = sum(_count_any(part, numbers) for part in parts)
             return _page(_number_page(parts, numbers, key, descending, raw_value, cursor,
                                       limit, count > COUNT_CAP), count, raw_value, limit)
+        count = sum(part.select(Customer.id).order_by().limit(COUNT_CAP + 1).count()
+                    for part in counted)
         parts = counted
 
     tiebreak = NameGram.customer_id if by_gram else Customer.id
