@@ -45,9 +45,33 @@ def writing():
     """A transaction (or a savepoint inside one) that holds the write lock from its start."""
     if db.transaction_depth() > 0:
         return db.atomic()
-    if engines.is_postgres():
+    if engines.is_postgres():  # waiters for a row lock are served in turn
         return _atomic_from(CLOCK_LOCK)
-    return db.atomic("IMMEDIATE")
+    return _Counted(db.atomic("IMMEDIATE"))
+
+
+_waiting = [0]  # SQLite: threads of this process waiting for the write lock now
+_waiting_lock = threading.Lock()
+
+
+class _Counted:
+    """SQLite's lock has no queue: whoever asks when it comes free gets it. While a thread of
+    this process waits for it, a long job's `pause` lasts until it has had its turn."""
+
+    def __init__(self, transaction):
+        self.transaction = transaction
+
+    def __enter__(self):
+        with _waiting_lock:
+            _waiting[0] += 1
+        try:
+            return self.transaction.__enter__()
+        finally:
+            with _waiting_lock:
+                _waiting[0] -= 1
+
+    def __exit__(self, *exc):
+        return self.transaction.__exit__(*exc)
 
 
 def reading():
@@ -105,12 +129,17 @@ def job_writing(wait=JOB_WAIT):
 
 
 PAUSE = 0.15  # seconds: longer than SQLite's busy handler sleeps between two tries (100 ms)
+YIELD_AT_MOST = 5  # seconds a job's pause waits for the writes of its own process
 
 
 def pause():
     """Between two transactions of a long job that writes in pieces: long enough for people's
-    writes waiting for the lock to take it."""
+    writes waiting for the lock to take it (another process's, which try every 100 ms at
+    most), and on SQLite until none of this process waits any more (up to YIELD_AT_MOST)."""
     time.sleep(PAUSE)
+    deadline = time.monotonic() + YIELD_AT_MOST
+    while _waiting[0] and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def _log_held(taken):

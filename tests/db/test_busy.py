@@ -9,6 +9,8 @@ import sqlite3
 import threading
 import time
 
+import pytest
+
 from inscrm.imports import load
 from inscrm.models import (
     Activity,
@@ -229,3 +231,32 @@ def test_in_the_browser_a_busy_save_keeps_what_was_typed_and_goes_through_after(
     with app.app_context():
         assert Activity.select().where(Activity.notes == "导入时记的电话").count() == 1
         assert Policy.select().where(Policy.policy_no == "PBUSY0001").count() == 1
+
+
+@pytest.mark.sqlite_only
+def test_a_jobs_pause_lasts_until_the_writes_of_its_process_waiting_for_the_lock_are_done(app):
+    """SQLite's lock has no queue: a job that asked again right after its pause could take it
+    before a person's write waiting since its last piece, again and again, until that write
+    gave up (503). So a pause lasts until this process's waiting writes have had their turn."""
+    from inscrm.db import transactions
+    from inscrm.models import Township, db
+
+    saved = threading.Event()
+
+    def a_persons_write():
+        with app.app_context():
+            db.connect(reuse_if_open=True)
+            with transactions.writing():
+                Township.create(name="新丰镇")
+            saved.set()
+            db.close()
+
+    with lock_held(app) as holder:  # the job's last piece, still committing
+        person = threading.Thread(target=a_persons_write)
+        person.start()
+        time.sleep(0.2)  # the write waits for the lock
+        threading.Timer(0.3, holder.rollback).start()  # the piece ends
+        with app.app_context():
+            transactions.pause()
+            assert saved.is_set()  # the pause outlasted the job's own 0.15 s: the write went first
+        person.join(5)
