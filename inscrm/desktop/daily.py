@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from inscrm.db.backup import backup, retained
+from inscrm.imports import load
 from inscrm.models import Meta
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,8 @@ def run(app):
         except OSError:
             log.exception("daily backup failed")
     prune_reports(Path(app.config["DATA_DIR"]) / "imports")
+    if Meta.get_value("schema_version"):
+        load.remove_orphans(Path(app.config["DATA_DIR"]) / "imports")
     if app.config.get("STARTUP_CLASSIFY", True):
         _day_work()
 
@@ -46,7 +49,6 @@ def _day_work():
     tasks. At HQ, which holds the branches' rows and changes none of them: the network flags,
     again whenever bundles arrived, then this year's branch comparison."""
     from inscrm.hq import comparison, flags
-    from inscrm.imports import load
     from inscrm.models import Site
     from inscrm.segments import engine
     from inscrm.sites import is_initialised

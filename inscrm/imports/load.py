@@ -285,6 +285,23 @@ def finish_interrupted():
             if (summary := _finish(json.loads(raw))) is not None]
 
 
+def remove_orphans(folder):
+    """Remove the checked rows that no import needs any more: those of an import whose process
+    ended before its first piece was written (no journal names them, no process holds them)."""
+    named = {Path(json.loads(raw)["prepared"]).name for (raw,) in
+             Meta.select(Meta.value).where(Meta.key.startswith(JOURNAL)).tuples()}
+    for path in Path(folder).glob("import-*.prepared"):
+        if path.name in named:
+            continue
+        with path.open("rb") as file:
+            try:
+                filelock.lock(file)
+            except OSError:
+                continue  # an import still checking its file
+            filelock.unlock(file)
+        path.unlink(missing_ok=True)
+
+
 def _finish(journal):
     from inscrm.models import User
 

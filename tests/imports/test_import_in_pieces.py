@@ -134,3 +134,17 @@ def test_a_policy_file_finished_after_a_crash_links_renewals_named_further_down(
         assert summary.imported and summary.inserted == 250
         new, old = (Policy.get(Policy.policy_no == n) for n in ("P-NEW", "P-OLD"))
         assert new.renewal_of_id == old.id
+
+
+def test_checked_rows_no_import_needs_are_removed_at_the_next_start(app):
+    """A process that died while checking its file, before the first piece, left its rows."""
+    from inscrm.desktop import daily
+
+    folder = Path(app.config["DATA_DIR"]) / "imports"
+    folder.mkdir(exist_ok=True)
+    orphan = folder / "import-0123456789abcdef.prepared"
+    orphan.write_bytes(b"rows")
+    with app.app_context(), load.Prepared.create(folder) as running:  # another import, checking
+        daily.run(app)
+        assert not orphan.exists()
+        assert running.path.exists()
