@@ -252,7 +252,8 @@ def _after(key, tiebreak, descending, cursor):
         return Tuple(key, tiebreak) > Tuple(value, last_id)
     if value is None:  # past the dated rows: the undated ones, NULLs sort last
         return key.is_null() & (tiebreak < last_id)
-    return (Tuple(key, tiebreak) < Tuple(value, last_id)) | key.is_null()
+    before = Tuple(key, tiebreak) < Tuple(value, last_id)
+    return before | key.is_null() if key.null else before
 
 
 def _unscoped(user, query, origin_too=True):
@@ -341,13 +342,22 @@ def _first_rows(query, key, descending, limit, walked):
     planner would walk the name index for a range of the phone index (it expects the matches
     spread evenly; a landline exchange's companies cluster in name order, far down the list)."""
     if walked:
-        order = (key.desc(nulls="LAST"), Customer.id.desc()) if descending else (key, Customer.id)
-        return query.select(Customer.id, key).order_by(*order).limit(limit)
+        return (query.select(Customer.id, key)
+                .order_by(*list_order(key, Customer.id, descending)).limit(limit))
     matches = query.select(Customer.id, key).cte("number_match", materialized=True)
     value, tiebreak = getattr(matches.c, key.column_name), matches.c.id
-    order = (value.desc(nulls="LAST"), tiebreak.desc()) if descending else (value, tiebreak)
     return (Customer.select(tiebreak, value).from_(matches).with_cte(matches)
-            .order_by(*order).limit(limit))
+            .order_by(*list_order(value, tiebreak, descending, nullable=key.null)).limit(limit))
+
+
+def list_order(key, tiebreak, descending, nullable=None):
+    """ORDER BY the list's key and id. Descending, a key that may be NULL puts its NULLs last;
+    one that never is says nothing of NULLs, so PostgreSQL reads its ascending index backwards
+    (whose NULLs would come first) instead of sorting every match."""
+    if not descending:
+        return key, tiebreak
+    nullable = key.null if nullable is None else nullable
+    return key.desc(nulls="LAST") if nullable else key.desc(), tiebreak.desc()
 
 
 def search(user, query, cursor=None, limit=PAGE_SIZE):
@@ -413,7 +423,7 @@ def search(user, query, cursor=None, limit=PAGE_SIZE):
         parts = counted
 
     tiebreak = NameGram.customer_id if by_gram else Customer.id
-    order = (key.desc(nulls="LAST"), tiebreak.desc()) if descending else (key, tiebreak)
+    order = list_order(key, tiebreak, descending)
     customers = []
     for part in parts:
         if cursor is not None:
