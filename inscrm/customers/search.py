@@ -343,14 +343,14 @@ def _first_rows(query, key, descending, limit, walked):
     spread evenly; a landline exchange's companies cluster in name order, far down the list)."""
     if walked:
         return (query.select(Customer.id, key)
-                .order_by(*list_order(key, Customer.id, descending)).limit(limit))
+                .order_by(*_list_order(key, Customer.id, descending)).limit(limit))
     matches = query.select(Customer.id, key).cte("number_match", materialized=True)
     value, tiebreak = getattr(matches.c, key.column_name), matches.c.id
     return (Customer.select(tiebreak, value).from_(matches).with_cte(matches)
-            .order_by(*list_order(value, tiebreak, descending, nullable=key.null)).limit(limit))
+            .order_by(*_list_order(value, tiebreak, descending, nullable=key.null)).limit(limit))
 
 
-def list_order(key, tiebreak, descending, nullable=None):
+def _list_order(key, tiebreak, descending, nullable=None):
     """ORDER BY the list's key and id. Descending, a key that may be NULL puts its NULLs last;
     one that never is says nothing of NULLs, so PostgreSQL reads its ascending index backwards
     (whose NULLs would come first) instead of sorting every match."""
@@ -423,7 +423,7 @@ def search(user, query, cursor=None, limit=PAGE_SIZE):
         parts = counted
 
     tiebreak = NameGram.customer_id if by_gram else Customer.id
-    order = list_order(key, tiebreak, descending)
+    order = _list_order(key, tiebreak, descending)
     customers = []
     for part in parts:
         if cursor is not None:
