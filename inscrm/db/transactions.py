@@ -17,8 +17,10 @@ it).
 
 import contextlib
 import logging
+import os
 import threading
 import time
+from pathlib import Path
 
 from peewee import OperationalError
 
@@ -47,31 +49,55 @@ def writing():
         return db.atomic()
     if engines.is_postgres():  # waiters for a row lock are served in turn
         return _atomic_from(CLOCK_LOCK)
-    return _Counted(db.atomic("IMMEDIATE"))
+    return _Announced(db.atomic("IMMEDIATE"))
 
 
-_waiting = [0]  # SQLite: threads of this process waiting for the write lock now
-_waiting_lock = threading.Lock()
+WAITING_DIR = "waiting"  # beside the SQLite file: one empty file per write waiting for the lock
+STALE = 10  # seconds after which a waiting file is a crashed process's (a write waits 5)
 
 
-class _Counted:
-    """SQLite's lock has no queue: whoever asks when it comes free gets it. While a thread of
-    this process waits for it, a long job's `pause` lasts until it has had its turn."""
+class _Announced:
+    """SQLite's lock has no queue: whoever asks when it comes free gets it. While a write waits
+    for it, in this process or another (the server's, while `inscrm import` runs), a file of its
+    own lies in the waiting folder, and a long job's `pause` lasts until it has had its turn."""
 
     def __init__(self, transaction):
         self.transaction = transaction
 
     def __enter__(self):
-        with _waiting_lock:
-            _waiting[0] += 1
+        board = _waiting_board()
+        marker = None
+        if board is not None:
+            board.mkdir(mode=0o700, exist_ok=True)
+            marker = board / f"{os.getpid()}-{threading.get_ident()}"
+            os.close(os.open(marker, os.O_CREAT | os.O_WRONLY, 0o600))
         try:
             return self.transaction.__enter__()
         finally:
-            with _waiting_lock:
-                _waiting[0] -= 1
+            if marker is not None:
+                marker.unlink(missing_ok=True)
 
     def __exit__(self, *exc):
         return self.transaction.__exit__(*exc)
+
+
+def _waiting_board():
+    """The waiting folder of the SQLite file, or None for a database in memory."""
+    path = db.database
+    return None if path in ("", ":memory:") else Path(path).parent / WAITING_DIR
+
+
+def _others_waiting():
+    """Whether any write, of any process, waits for the lock now."""
+    board = _waiting_board()
+    if board is None:
+        return False
+    oldest = time.time() - STALE
+    try:
+        with os.scandir(board) as entries:
+            return any(entry.stat().st_mtime > oldest for entry in entries)
+    except OSError:  # no folder yet, or a file gone between listing and stat
+        return False
 
 
 def reading():
@@ -129,16 +155,18 @@ def job_writing(wait=JOB_WAIT):
 
 
 PAUSE = 0.15  # seconds: longer than SQLite's busy handler sleeps between two tries (100 ms)
-YIELD_AT_MOST = 5  # seconds a job's pause waits for the writes of its own process
+YIELD_AT_MOST = 5  # seconds a job's pause waits for the writes waiting for the lock
 
 
 def pause():
     """Between two transactions of a long job that writes in pieces: long enough for people's
-    writes waiting for the lock to take it (another process's, which try every 100 ms at
-    most), and on SQLite until none of this process waits any more (up to YIELD_AT_MOST)."""
+    writes waiting for the lock to take it, and on SQLite until none waits any more, in any
+    process (up to YIELD_AT_MOST)."""
     time.sleep(PAUSE)
+    if engines.is_postgres():  # its waiters queue
+        return
     deadline = time.monotonic() + YIELD_AT_MOST
-    while _waiting[0] and time.monotonic() < deadline:
+    while _others_waiting() and time.monotonic() < deadline:
         time.sleep(0.01)
 
 

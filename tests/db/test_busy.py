@@ -8,6 +8,7 @@ import re
 import sqlite3
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -260,3 +261,49 @@ def test_a_jobs_pause_lasts_until_the_writes_of_its_process_waiting_for_the_lock
             transactions.pause()
             assert saved.is_set()  # the pause outlasted the job's own 0.15 s: the write went first
         person.join(5)
+
+
+@pytest.mark.sqlite_only
+def test_a_jobs_pause_lasts_until_another_processs_write_waiting_for_the_lock_is_done(app):
+    """`inscrm import` beside the server: the server's writes wait in another process, which
+    the job cannot count; each leaves a file in the waiting folder while it waits, and the
+    job's pause lasts until none is left (before, they got the lock only if they asked in the
+    0.15 s pause, and some gave up with 503)."""
+    import subprocess
+    import sys
+
+    from inscrm.db import transactions
+    from inscrm.models import Township, db
+
+    child = (
+        "from inscrm import create_app\n"
+        "from inscrm.db import transactions\n"
+        "from inscrm.models import Township, db\n"
+        f"app = create_app({{'TESTING': True, 'DATA_DIR': {app.config['DATA_DIR']!r}, "
+        "'STARTUP_TASKS': False})\n"
+        "with app.app_context():\n"
+        "    db.connect(reuse_if_open=True)\n"
+        "    print('ready', flush=True)\n"
+        "    input()\n"
+        "    with transactions.writing():\n"
+        "        Township.create(name='新丰镇')\n"
+    )
+    board = Path(app.config["DATA_DIR"]) / transactions.WAITING_DIR
+    with subprocess.Popen([sys.executable, "-c", child], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, text=True) as person:
+        assert person.stdout.readline() == "ready\n"  # started (its start-up writes done)
+        with lock_held(app) as holder:  # the job's last piece, still committing
+            person.stdin.write("\n")
+            person.stdin.flush()
+            deadline = time.monotonic() + 30
+            while not (board.exists() and any(board.iterdir())):  # its write waits
+                assert person.poll() is None and time.monotonic() < deadline
+                time.sleep(0.02)
+            threading.Timer(0.3, holder.rollback).start()  # the piece ends
+            with app.app_context():
+                transactions.pause()
+                with transactions.writing():  # the job's next piece
+                    assert Township.select().where(Township.name == "新丰镇").count() == 1
+                db.close()
+        assert person.wait(10) == 0
+    assert not any(board.iterdir())
