@@ -252,10 +252,14 @@ def test_a_jobs_pause_lasts_until_the_writes_of_its_process_waiting_for_the_lock
             saved.set()
             db.close()
 
+    board = Path(app.config["DATA_DIR"]) / transactions.WAITING_DIR
     with lock_held(app) as holder:  # the job's last piece, still committing
         person = threading.Thread(target=a_persons_write)
         person.start()
-        time.sleep(0.2)  # the write waits for the lock
+        deadline = time.monotonic() + 30
+        while not (board.exists() and any(board.iterdir())):  # the write waits for the lock
+            assert person.is_alive() and time.monotonic() < deadline
+            time.sleep(0.02)
         threading.Timer(0.3, holder.rollback).start()  # the piece ends
         with app.app_context():
             transactions.pause()
