@@ -187,5 +187,5 @@ def browser_login(page, username="admin", password=ADMIN_PASSWORD):
     page.goto("/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button.primary")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the page the login leads to, not the login page still shown
+        page.click("button.primary")

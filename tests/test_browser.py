@@ -12,7 +12,9 @@ def test_login_and_start_page_in_chinese_with_no_request_leaving_the_machine(pag
 
 def test_switch_to_english_and_back(page):
     browser_login(page)
-    page.click("button[name=lang][value=en]")
+    with page.expect_navigation():
+        page.click("button[name=lang][value=en]")
     assert "Customers by segment" in page.locator("h2").all_inner_texts()
-    page.click("button[name=lang][value=zh]")
+    with page.expect_navigation():
+        page.click("button[name=lang][value=zh]")
     assert "客户细分" in page.locator("h2").all_inner_texts()

@@ -73,23 +73,23 @@ def test_a_day_from_the_home_page_in_the_browser(app, page):
     page.goto("/")
     nav = page.locator("nav.mainnav")
     assert nav.locator("a[aria-current=page]").inner_text() == "首页"
-    page.locator("#home-overdue").get_by_role("link", name="甲逾期").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("#home-overdue").get_by_role("link", name="甲逾期").click()
     assert f"/customers/{ids['late']}" in page.url
     assert nav.locator("a[aria-current=page]").inner_text() == "客户"
-    nav.get_by_role("link", name="我的工作").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        nav.get_by_role("link", name="我的工作").click()
     assert nav.locator("a[aria-current=page]").inner_text() == "我的工作"
-    nav.get_by_role("link", name="首页").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        nav.get_by_role("link", name="首页").click()
     recent = page.locator("#home-recent")
-    recent.get_by_role("link", name="甲逾期").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        recent.get_by_role("link", name="甲逾期").click()
     assert f"/customers/{ids['late']}" in page.url
     page.goto("/")
     page.fill("#home-search input[name=q]", "丙续保")
-    page.press("#home-search input[name=q]", "Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.press("#home-search input[name=q]", "Enter")
     assert "/customers?q=" in page.url
     assert page.get_by_role("link", name="丙续保").count() >= 1
     assert all(u.startswith("http://127.0.0.1") for u in page.requested_urls)  # all offline
