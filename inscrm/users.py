@@ -11,8 +11,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from inscrm import sessions, throttle
 from inscrm.common_passwords import COMMON
 from inscrm.db import transactions
+from inscrm.db.transactions import writing
 from inscrm.i18n import N_
-from inscrm.models import ROLES, AuditLog, User, db, now
+from inscrm.models import ROLES, AuditLog, User, now
 from inscrm.validators import Invalid
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def create_user(username, password, role, name="", branch=None, language="zh"):
                       value=role, choices=", ".join(ROLES))
     check_password(password, username)
     try:
-        with db.atomic():
+        with writing():
             return User.create(
                 username=username,
                 name=name or username,

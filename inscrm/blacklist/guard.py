@@ -9,9 +9,10 @@ audited in the same transaction as the policy it lets through.
 
 from peewee import chunked
 
+from inscrm.db.transactions import writing
 from inscrm.i18n import N_
 from inscrm.labels import label
-from inscrm.models import AuditLog, BlacklistEntry, Customer, db
+from inscrm.models import AuditLog, BlacklistEntry, Customer
 from inscrm.validators import Invalid
 
 OVERRIDE_ROLES = ("manager", "admin")
@@ -127,7 +128,7 @@ def check_new_policy(customer, user, override_reason=None, ip="", policy_no=""):
         raise Invalid(N_("Only a branch manager may override the blacklist."))
     if len(reason) < 4:
         raise Invalid(N_("Write the reason for the override (at least 4 characters)."))
-    with db.atomic():
+    with writing():
         return AuditLog.record(
             "blacklist_override", user, target=f"customer:{customer.uid}", ip=ip,
             entry=blocked.entry.uid if blocked.entry else None,

@@ -9,6 +9,7 @@ import datetime as dt
 
 from peewee import JOIN, fn
 
+from inscrm.db.transactions import writing
 from inscrm.i18n import N_
 from inscrm.models import (
     BLACKLIST_REASONS,
@@ -17,7 +18,6 @@ from inscrm.models import (
     BlacklistEntry,
     Branch,
     Customer,
-    db,
 )
 from inscrm.segments import engine, rules
 from inscrm.validators import Invalid, parse_choice
@@ -34,7 +34,7 @@ def report(customer, reason, unit, evidence="", user=None, ip="", on=None):
     """Claims staff put a customer on the blacklist; returns the new entry."""
     reason = parse_choice(reason or "", BLACKLIST_REASONS)
     unit = _required_text(unit, N_("Name the reporting unit."))
-    with db.atomic():
+    with writing():
         entry = BlacklistEntry.create(
             customer=customer, id_number=customer.id_number or None, name=customer.name,
             reason=reason, unit=unit, reporter=user, reported_on=on or dt.date.today(),
@@ -51,7 +51,7 @@ def lift(entry, reason, user=None, ip="", on=None):
     why = _required_text(reason, N_("Give the reason for lifting the entry."))
     if not entry.active:
         raise Invalid(N_("This entry was already lifted."))
-    with db.atomic():
+    with writing():
         entry.active = False
         entry.lifted_by = user
         entry.lifted_on = on or dt.date.today()
@@ -77,7 +77,7 @@ def exempt(customer, until, reason, user=None, ip=""):
     why = _required_text(reason, N_("Give the reason for the exemption."))
     if until is not None and until < dt.date.today():
         raise Invalid(N_("The exemption must end today or later."))
-    with db.atomic():
+    with writing():
         before = customer.exempt_until
         customer.exempt_until = until
         customer.exempt_reason = why
@@ -94,7 +94,7 @@ def designate_key(customer, designation, reason, user=None, ip=""):
     why = _required_text(reason, N_("Give the reason for the designation."))
     if designation:
         designation = parse_choice(designation, KEY_DESIGNATIONS)
-    with db.atomic():
+    with writing():
         before = customer.key_designation
         customer.key_designation = designation or None
         customer.key_reason = why

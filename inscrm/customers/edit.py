@@ -4,6 +4,7 @@ two records of one customer, and the caches a change refreshes. No Flask here.""
 from peewee import fn
 
 from inscrm.db import stamps
+from inscrm.db.transactions import writing
 from inscrm.forms import Form
 from inscrm.i18n import N_
 from inscrm.models import (
@@ -24,7 +25,6 @@ from inscrm.models import (
     Township,
     User,
     Vehicle,
-    db,
     now,
 )
 from inscrm.segments import engine
@@ -156,7 +156,7 @@ def _check_duplicates(form, values, plate, customer, user):
 def create_customer(data, user):
     """A new customer (and its vehicle when a plate is given), or Rejected."""
     values, plate = _clean(data, user)
-    with db.atomic():
+    with writing():
         customer = Customer.create(**values)
         if plate:
             Vehicle.create(customer=customer, plate=plate)
@@ -166,7 +166,7 @@ def create_customer(data, user):
 def update_customer(customer, data, user):
     """Save the form over the customer, or Rejected (nothing saved)."""
     values, _plate = _clean(data, user, customer)
-    with db.atomic():
+    with writing():
         for name, value in values.items():
             setattr(customer, name, value)
         customer.updated_at = now()
@@ -181,7 +181,7 @@ def merge_customers(survivor, other, user=None, ip=""):
         raise Invalid(N_("Choose two different customers."))
     if survivor.deleted or other.deleted:
         raise Invalid(N_("A merged or deleted customer cannot be merged again."))
-    with db.atomic():
+    with writing():
         stamp = stamps.stamp()
         moved = {}
         for model, column in REFERENCES:

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from inscrm.blacklist import guard
 from inscrm.customers.figures import our_premium
+from inscrm.db.transactions import writing
 from inscrm.formatting import loss_ratio, money, percent
 from inscrm.i18n import N_
 from inscrm.labels import label
@@ -25,7 +26,6 @@ from inscrm.models import (
     Customer,
     Policy,
     Vehicle,
-    db,
     money_sum,
 )
 from inscrm.segments import rules
@@ -213,7 +213,7 @@ def check(text, user=None, as_of=None, ip=""):
     result.people = [figures(c, as_of) for c in customers]
     result.entries = _entries(kind, value, customers)
     result.advice = advise(result.people, result.entries)
-    with db.atomic():
+    with writing():
         AuditLog.record(
             "quote_check", user, ip=ip,
             target=f"customer:{customers[0].uid}" if customers else "",

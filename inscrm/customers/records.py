@@ -8,6 +8,7 @@ from peewee import fn
 
 from inscrm.blacklist import guard
 from inscrm.customers.edit import after_change
+from inscrm.db.transactions import writing
 from inscrm.forms import Form, Rejected
 from inscrm.i18n import N_
 from inscrm.models import (
@@ -16,7 +17,6 @@ from inscrm.models import (
     Claim,
     Policy,
     Vehicle,
-    db,
 )
 from inscrm.validators import Invalid, check_period, parse_plate, policy_period_problem
 
@@ -82,7 +82,7 @@ def _unique(form, name, query, message):
 
 
 def _save(model, record, values, customer_id, before=None):
-    with db.atomic():
+    with writing():
         if before is not None:
             before()  # a check that writes (the blacklist override's audit) in the same transaction
         if record is None:

@@ -15,6 +15,7 @@ lock comes within a moment, skipped when it does not (at once while a job of thi
 it).
 """
 
+import collections
 import contextlib
 import logging
 import os
@@ -43,26 +44,68 @@ def _atomic_from(*statements):
         yield transaction
 
 
-def writing():
-    """A transaction (or a savepoint inside one) that holds the write lock from its start."""
+def writing(wait_ms=engines.LOCK_WAIT_MS):
+    """A transaction (or a savepoint inside one) that holds the write lock from its start; on
+    SQLite it waits up to `wait_ms` for its turn among this process's writes (the connection's
+    busy timeout is the wait for another process's)."""
     if db.transaction_depth() > 0:
         return db.atomic()
     if engines.is_postgres():  # waiters for a row lock are served in turn
         return _atomic_from(CLOCK_LOCK)
-    return _Announced(db.atomic("IMMEDIATE"))
+    return _Queued(db.atomic("IMMEDIATE"), wait_ms)
 
 
 WAITING_DIR = "waiting"  # beside the SQLite file: one empty file per write waiting for the lock
-STALE = 10  # seconds after which a waiting file is a crashed process's (a write waits 5)
+STALE = 15  # seconds after which a waiting file is a crashed process's (a write waits 5 + 5)
 
 
-class _Announced:
-    """SQLite's lock has no queue: whoever asks when it comes free gets it. While a write waits
-    for it, in this process or another (the server's, while `inscrm import` runs), a file of its
-    own lies in the waiting folder, and a long job's `pause` lasts until it has had its turn."""
+class _Turns:
+    """A lock that threads get in the order they asked for it, or not at all after their
+    wait. SQLite's own lock has no queue: whoever asks when it comes free gets it, and a save
+    waiting since the last piece of an import could lose to newer ones until it gave up."""
 
-    def __init__(self, transaction):
+    def __init__(self):
+        self._mutex = threading.Lock()
+        self._queue = collections.deque()  # one locked lock per waiting thread, oldest first
+        self._taken = False
+
+    def acquire(self, timeout):
+        with self._mutex:
+            if not self._taken:
+                self._taken = True
+                return True
+            mine = threading.Lock()
+            mine.acquire()
+            self._queue.append(mine)
+        if mine.acquire(timeout=timeout):  # handed over by release
+            return True
+        with self._mutex:
+            if mine in self._queue:
+                self._queue.remove(mine)
+                return False
+        return True  # handed over while giving up
+
+    def release(self):
+        with self._mutex:
+            if self._queue:
+                self._queue.popleft().release()  # the oldest waiter's turn: still taken
+            else:
+                self._taken = False
+
+
+_turns = {}  # by SQLite file: this process's writes to it, one after another
+
+
+class _Queued:
+    """A SQLite write transaction that first waits its turn among this process's writes, so
+    only one of them at a time asks SQLite for the lock. While it waits, a file of its own lies
+    in the waiting folder, and a long job's `pause`, in this process or another (`inscrm
+    import` beside the server), lasts until it has had its turn."""
+
+    def __init__(self, transaction, wait_ms):
         self.transaction = transaction
+        self.wait_ms = wait_ms
+        self.turns = _turns.setdefault(db.database, _Turns())  # atomic, unlike a check first
 
     def __enter__(self):
         board = _waiting_board()
@@ -72,13 +115,22 @@ class _Announced:
             marker = board / f"{os.getpid()}-{threading.get_ident()}"
             os.close(os.open(marker, os.O_CREAT | os.O_WRONLY, 0o600))
         try:
-            return self.transaction.__enter__()
+            if not self.turns.acquire(self.wait_ms / 1000):
+                raise OperationalError("database is locked (busy with this process's writes)")
+            try:
+                return self.transaction.__enter__()
+            except BaseException:
+                self.turns.release()
+                raise
         finally:
             if marker is not None:
                 marker.unlink(missing_ok=True)
 
     def __exit__(self, *exc):
-        return self.transaction.__exit__(*exc)
+        try:
+            return self.transaction.__exit__(*exc)
+        finally:
+            self.turns.release()
 
 
 def _waiting_board():
@@ -200,7 +252,7 @@ def if_free(write, wait_ms=BRIEF_WAIT):
             return True
         engines.set_lock_wait(wait_ms)
         try:
-            with writing():
+            with writing(wait_ms):
                 write()
         finally:
             engines.set_lock_wait(None)

@@ -8,10 +8,11 @@ import datetime as dt
 from peewee import JOIN, fn
 
 from inscrm.db import stamps
+from inscrm.db.transactions import writing
 from inscrm.hq.persons import cents
 from inscrm.i18n import N_
 from inscrm.labels import label
-from inscrm.models import AuditLog, BlacklistEntry, BlacklistShare, Customer, Policy, Site, db
+from inscrm.models import AuditLog, BlacklistEntry, BlacklistShare, Customer, Policy, Site
 from inscrm.validators import Invalid
 
 
@@ -79,7 +80,7 @@ def decide_share(entry, shared, note="", user=None, ip="", on=None):
     if not shared and not note:
         raise Invalid(N_("Say why the entry is withheld from the other branches."))
     me = Site.current()
-    with db.atomic():
+    with writing():
         share = (BlacklistShare.live()
                  .where(BlacklistShare.entry == entry, BlacklistShare.origin == me.code)
                  .first())

@@ -9,10 +9,11 @@ from peewee import JOIN
 
 from inscrm.cells import safe_text
 from inscrm.customers import search
+from inscrm.db.transactions import writing
 from inscrm.hq import blacklist as network_blacklist
 from inscrm.i18n import N_
 from inscrm.labels import label
-from inscrm.models import FLOWS, SEGMENTS, AuditLog, Customer, Site, User, db
+from inscrm.models import FLOWS, SEGMENTS, AuditLog, Customer, Site, User
 from inscrm.reports.exports import write_table
 from inscrm.segments.reasons import describe
 from inscrm.validators import Invalid, mask_id_number
@@ -114,7 +115,7 @@ def export(what, target, fmt, user=None, full_ids=False, query=None, comparison=
     else:
         raise Invalid(N_("Unknown export %(what)s."), what=what)
     count = write_table(target, headers, ([_text(v) for v in row] for row in rows), fmt)
-    with db.atomic():
+    with writing():
         AuditLog.record("export", user, target=f"export:hq-{what}", ip=ip, rows=count,
                         format=fmt, full_id_numbers=bool(full_ids and what != "comparison"),
                         filters=(query.args() if query else None))

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from peewee import BigIntegerField, CharField, IntegerField, fn
 
+from inscrm.db.transactions import writing
 from inscrm.hq.persons import cents
 from inscrm.i18n import N_
 from inscrm.models import SEGMENTS, AuditLog, BaseModel, Customer, RuleDraft, Site, db, now
@@ -121,7 +122,7 @@ def draft(form, user, note=""):
     changes = rules.parse(form)
     if not changes:
         raise Invalid(N_("Change at least one threshold to simulate."))
-    with db.atomic():
+    with writing():
         row = RuleDraft.create(changes=changes, note=(note or "").strip(), created_by=user)
         AuditLog.record("rules_drafted", user, target=f"rule_draft:{row.id}", changes=changes)
     return row
@@ -130,7 +131,7 @@ def draft(form, user, note=""):
 def simulate(row, as_of=None):
     """Run the draft's simulation now and keep its result on the draft."""
     outcome = result(row.changes, as_of)
-    with db.atomic():
+    with writing():
         (RuleDraft.update(result=outcome, as_of=dt.date.fromisoformat(outcome["as_of"]),
                           based_on=outcome["based_on"], simulated_at=now())
          .where(RuleDraft.id == row.id).execute())
@@ -171,7 +172,7 @@ def publish(row, user, ip=""):
     if not is_current(row):
         raise Invalid(N_("The rules changed since this draft was simulated; simulate it "
                          "again first."))
-    with db.atomic():
+    with writing():
         version = rules.save(row.changes, user=user, note=row.note or f"draft {row.id}")
         (RuleDraft.update(status="published", decided_by=user, decided_at=now(),
                           published=version).where(RuleDraft.id == row.id).execute())
@@ -185,7 +186,7 @@ def publish(row, user, ip=""):
 def discard(row, user, ip=""):
     if row.status != "draft":
         raise Invalid(N_("This draft was already decided."))
-    with db.atomic():
+    with writing():
         (RuleDraft.update(status="discarded", decided_by=user, decided_at=now())
          .where(RuleDraft.id == row.id).execute())
         AuditLog.record("rules_draft_discarded", user, target=f"rule_draft:{row.id}", ip=ip)

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from peewee import Case, fn
 
+from inscrm.db.transactions import writing
 from inscrm.models import (
     FLOWS,
     SEGMENTS,
@@ -25,7 +26,6 @@ from inscrm.models import (
     Policy,
     SegmentChange,
     User,
-    db,
 )
 from inscrm.reports import kpi
 from inscrm.segments import rules
@@ -196,7 +196,7 @@ def cached(name, today, compute_now, refresh=False, clock=None):
     at = (clock or dt.datetime.now)().replace(microsecond=0)
     result = {"day": today.isoformat(), "computed_at": at.isoformat(sep=" "),
               "data": compute_now()}
-    with db.atomic():
+    with writing():
         Meta.delete().where(Meta.key.startswith(CACHE_PREFIX),
                             ~Meta.key.startswith(f"{CACHE_PREFIX}{today.isoformat()}:")).execute()
         Meta.set_value(key, json.dumps(result, ensure_ascii=False))

@@ -16,8 +16,9 @@ from peewee import JOIN, fn
 
 from inscrm import cells
 from inscrm.customers import search
+from inscrm.db.transactions import writing
 from inscrm.i18n import N_
-from inscrm.models import AuditLog, Customer, CustomerRef, Policy, SegmentChange, Township, User, db
+from inscrm.models import AuditLog, Customer, CustomerRef, Policy, SegmentChange, Township, User
 from inscrm.segments.reasons import describe
 from inscrm.validators import Invalid, mask_id_number
 
@@ -184,7 +185,7 @@ def export(what, target, fmt, user=None, full_ids=False, filters=None, first=Non
     else:
         raise Invalid(N_("Unknown export %(what)s."), what=what)
     count = write_table(target, headers, rows, fmt)
-    with db.atomic():
+    with writing():
         AuditLog.record("export", user, target=f"export:{what}", ip=ip, rows=count,
                         format=fmt, full_id_numbers=bool(full_ids and what == "customers"),
                         filters={k: v for k, v in (filters or {}).items() if v},

@@ -4,8 +4,9 @@ segment and its reason in words, dates and money as such (see `inscrm.reports.re
 
 from peewee import fn
 
+from inscrm.db.transactions import writing
 from inscrm.i18n import N_
-from inscrm.models import AuditLog, Customer, Township, db
+from inscrm.models import AuditLog, Customer, Township
 from inscrm.reports import readable
 from inscrm.reports.exports import customer_table, filtered_customers
 from inscrm.reports.readable import Column
@@ -50,7 +51,7 @@ def export_customers(target, fmt, user, translate, filters=None, full_ids=False,
     query = filtered_customers(Customer.visible_to(user), filters)
     count = readable.write(target, fmt, CUSTOMER_COLUMNS,
                            customer_rows(query, full_ids, translate), translate)
-    with db.atomic():
+    with writing():
         AuditLog.record("export", user, target="export:customer_list", ip=ip, rows=count,
                         format=fmt, full_id_numbers=bool(full_ids),
                         filters={k: v for k, v in (filters or {}).items() if v})

@@ -8,8 +8,9 @@ standalone installation keep their own.
 
 from decimal import Decimal
 
+from inscrm.db.transactions import writing
 from inscrm.i18n import N_
-from inscrm.models import AuditLog, RuleSettings, Site, db
+from inscrm.models import AuditLog, RuleSettings, Site
 from inscrm.validators import Invalid
 
 DEFAULTS = {
@@ -140,7 +141,7 @@ def save(changes, user=None, note=""):
     """Write a new version with `changes` applied; returns the new RuleSettings row."""
     if from_hq():
         raise Invalid(N_("The rule settings come from HQ; they can only be changed there."))
-    with db.atomic():
+    with writing():
         own = RuleSettings.live().where(RuleSettings.owned_here())
         newest = own.order_by(RuleSettings.number.desc()).first()
         values = current()

@@ -8,6 +8,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from inscrm.db.transactions import writing
 from inscrm.i18n import N_
 from inscrm.models import (
     SYNCED_MODELS,
@@ -19,7 +20,6 @@ from inscrm.models import (
     Site,
     SyncClock,
     SyncLedger,
-    db,
     now,
 )
 from inscrm.sites import initialise
@@ -82,7 +82,7 @@ def register_branch(code, name, out, user=None):
                "box_key": me.box_key, "key_id": me.key_id},
         "created_at": now().isoformat(" "),
     }
-    with db.atomic():
+    with writing():
         site = Site.create(code=code, name=name, **pair.public())
         AuditLog.record("branch_registered", user, target=f"site:{code}", name=name)
         _write_secret(out, document)
@@ -109,7 +109,7 @@ def read_registration(path):
 def join(path, admin_username, admin_password, data_dir):
     """Initialise this data directory as the branch a registration file describes (once)."""
     site_doc, hq, pair = read_registration(path)
-    with db.atomic():
+    with writing():
         site, admin = initialise(site_doc["code"], site_doc["name"], admin_username,
                                  admin_password)
         Site.update(**pair.public()).where(Site.id == site.id).execute()
@@ -138,7 +138,7 @@ def set_lag_days(text, user=None):
         raise Invalid(N_("The number of days is a whole number from 1 to 365."))
     before = lag_days()
     if days != before:
-        with db.atomic():
+        with writing():
             Meta.set_value(LAG_KEY, days)
             AuditLog.record("setting_changed", user, target=f"meta:{LAG_KEY}",
                             changes={LAG_KEY: [before, days]})

@@ -16,8 +16,9 @@ from flask import (
 from flask_babel import gettext as _
 
 from inscrm import sessions, users
+from inscrm.db.transactions import writing
 from inscrm.i18n import LANGUAGES
-from inscrm.models import AuditLog, db
+from inscrm.models import AuditLog
 from inscrm.sites import initialise, is_initialised
 from inscrm.validators import Invalid
 from inscrm.views import client_ip, login_required
@@ -104,7 +105,8 @@ def language():
     session["lang"] = lang
     if g.get("user") is not None:
         g.user.language = lang
-        g.user.save()
+        with writing():
+            g.user.save()
     return redirect(_safe_next(request.form.get("next")))
 
 
@@ -122,7 +124,7 @@ def password():
             error = _("The two passwords differ.")
         else:
             try:
-                with db.atomic():
+                with writing():
                     users.set_password(g.user, request.form.get("password"),
                                        keep_session=session.get("sid"))
                     AuditLog.record("password_changed", g.user, ip=client_ip())

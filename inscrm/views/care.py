@@ -5,7 +5,8 @@ import datetime as dt
 from flask import Blueprint, Response, g, request
 from flask_babel import gettext as _
 
-from inscrm.models import AuditLog, Customer, Site, db
+from inscrm.db.transactions import writing
+from inscrm.models import AuditLog, Customer, Site
 from inscrm.validators import Invalid, parse_date
 from inscrm.views import client_ip, login_required, render
 from inscrm.work import care
@@ -50,7 +51,7 @@ def download():
     if error:
         return Response(error, status=400, mimetype="text/plain")
     body = care.to_csv(items)
-    with db.atomic():
+    with writing():
         AuditLog.record("care_export", g.user, ip=client_ip(), first=first.isoformat(),
                         last=last.isoformat(), rows=sum(1 for i in items if i.phone))
     name = f"care-{first.isoformat()}-{last.isoformat()}.csv"

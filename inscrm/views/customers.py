@@ -19,6 +19,7 @@ from inscrm.customers.edit import (
     update_customer,
 )
 from inscrm.customers.figures import our_premium
+from inscrm.db.transactions import writing
 from inscrm.forms import Rejected
 from inscrm.models import (
     CREDITS,
@@ -35,7 +36,6 @@ from inscrm.models import (
     Task,
     User,
     Vehicle,
-    db,
 )
 from inscrm.pinyin import sorted_by_name
 from inscrm.reports import kpi
@@ -201,7 +201,7 @@ def full_id(customer_id):
     customer = get_customer(customer_id)
     if not users.can_see_full_id(g.user):
         abort(403)
-    with db.atomic():
+    with writing():
         AuditLog.record("view_full_id", g.user, target=f"customer:{customer.uid}",
                         ip=client_ip())
     return render("customers/page.html", "customers/_id_number.html",

@@ -15,6 +15,7 @@ from flask_babel import force_locale, gettext
 
 from inscrm import users
 from inscrm.customers import search
+from inscrm.db.transactions import writing
 from inscrm.hq import blacklist as network_blacklist
 from inscrm.hq import comparison, exports, flags, persons, simulation
 from inscrm.hq import overview as network
@@ -27,7 +28,6 @@ from inscrm.models import (
     Customer,
     RuleDraft,
     Site,
-    db,
 )
 from inscrm.reports import kpi
 from inscrm.segments import rules
@@ -121,7 +121,7 @@ def full_id(customer_id):
     row = get_object_or_404(Customer.live(), Customer.id == customer_id)
     if not users.can_see_full_id(g.user):
         abort(403)
-    with db.atomic():
+    with writing():
         AuditLog.record("view_full_id", g.user, target=f"customer:{row.uid}", ip=client_ip())
     return render("customers/page.html", "customers/_id_number.html",
                   body="customers/_id_number.html", customer=row, full=True,

@@ -5,6 +5,7 @@ import datetime as dt
 from flask import Blueprint, abort, g, redirect, request, url_for
 from flask_babel import gettext as _
 
+from inscrm.db.transactions import writing
 from inscrm.models import AuditLog, Customer, User, db
 from inscrm.reports import dashboard, kpi, readable
 from inscrm.validators import Invalid, check_period, parse_date
@@ -142,7 +143,7 @@ def renewals_export(fmt):
     def write(spool):
         query = renewals.expiring(first, last, scope, manager, status, _today())
         count = readable.write(spool, fmt, renewals.COLUMNS, renewals.export_rows(query), _)
-        with db.atomic():
+        with writing():
             AuditLog.record("export", g.user, target="export:renewal_list", ip=client_ip(),
                             rows=count, format=fmt, period=[str(first), str(last)],
                             status=status, manager=manager)

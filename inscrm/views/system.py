@@ -2,8 +2,9 @@
 
 from flask import Blueprint, abort, current_app, g
 
+from inscrm.db.transactions import writing
 from inscrm.desktop.server import SERVER_EXTENSION
-from inscrm.models import AuditLog, db
+from inscrm.models import AuditLog
 from inscrm.views import client_ip, render, roles_required
 
 bp = Blueprint("system", __name__, url_prefix="/system")
@@ -26,7 +27,7 @@ def quit():
     server = _server()
     if server is None:
         abort(404)
-    with db.atomic():
+    with writing():
         AuditLog.record("app_quit", g.user, ip=client_ip())
     server.stop()
     return render("system/stopped.html", "system/_stopped.html")

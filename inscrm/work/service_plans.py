@@ -16,6 +16,7 @@ from peewee import JOIN, Case, chunked, fn
 from inscrm.customers.quote import ACTIONS
 from inscrm.db import dialect, stamps
 from inscrm.db.ids import uuid7
+from inscrm.db.transactions import writing
 from inscrm.i18n import N_
 from inscrm.labels import SERVICE_TITLES  # the title is stored as a msgid, worded on display
 from inscrm.models import (
@@ -27,7 +28,6 @@ from inscrm.models import (
     Task,
     Township,
     User,
-    db,
     now,
 )
 from inscrm.pinyin import sort_key
@@ -143,7 +143,7 @@ def generate_service_tasks(today):
     """
     values = rules.current()
     horizon = today + dt.timedelta(days=int(values["service_task_lead_days"]))
-    with db.atomic():
+    with writing():
         done = close_contacted_service_tasks()
         cancelled = cancel_unplanned_service_tasks()
         started = _plans_started(today)
@@ -237,7 +237,7 @@ def cancel_unplanned_service_tasks():
 def _set_status(ids, status):
     if not ids:
         return 0
-    with db.atomic():
+    with writing():
         stamp = stamps.stamp()
         for batch in chunked(ids, 500):
             Task.update(status=status, done_at=now(), **stamp).where(Task.id.in_(batch)).execute()

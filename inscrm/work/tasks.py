@@ -29,6 +29,7 @@ from peewee import JOIN, SQL, Value, chunked, fn
 
 from inscrm.db import stamps
 from inscrm.db.ids import uuid7
+from inscrm.db.transactions import writing
 from inscrm.i18n import N_
 from inscrm.models import (
     OUR_INSURER,
@@ -42,7 +43,6 @@ from inscrm.models import (
     Task,
     Township,
     User,
-    db,
     now,
 )
 from inscrm.reports import kpi
@@ -60,7 +60,7 @@ def generate_tasks(today=None):
     """Make the tasks that are due by `today` and close the renewed ones; counts per rule."""
     today = today or dt.date.today()
     settings = rules.current()
-    with db.atomic():
+    with writing():
         mark = watermark()
         counts = {
             "closed": close_renewed(),

@@ -11,7 +11,7 @@ from peewee import JOIN, Case, IntegrityError, fn
 
 from inscrm.db.transactions import writing
 from inscrm.i18n import N_
-from inscrm.models import SOURCES, AuditLog, Customer, Township, User, db
+from inscrm.models import SOURCES, AuditLog, Customer, Township, User
 from inscrm.pinyin import sorted_by_name
 from inscrm.validators import Invalid
 
@@ -44,7 +44,7 @@ def summary():
 
 def assign(township, manager, by):
     """Give a town to an account manager (or to nobody); audited."""
-    with db.atomic():
+    with writing():
         before = township.manager_id
         township.manager = manager
         township.save()

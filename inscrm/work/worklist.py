@@ -11,8 +11,9 @@ import datetime as dt
 from peewee import JOIN, Case, fn
 
 from inscrm.db import stamps
+from inscrm.db.transactions import writing
 from inscrm.i18n import N_
-from inscrm.models import AuditLog, Customer, Policy, Task, User, db, now
+from inscrm.models import AuditLog, Customer, Policy, Task, User, now
 from inscrm.validators import Invalid
 
 PAGE = 30  # rows per section; the next ones load as the list scrolls
@@ -46,7 +47,8 @@ def complete(task, user):
     """Mark an open task done (a task already closed stays as it is)."""
     if task.status == "open":
         task.status, task.done_at = "done", now()
-        task.save()
+        with writing():
+            task.save()
     return task
 
 
@@ -55,7 +57,7 @@ def reopen(task, user):
     cancelled, stays as it is — the rule would close it again)."""
     if task.status != "done" or task.note:
         raise Invalid(N_("Only a task marked done by hand can be reopened."))
-    with db.atomic():
+    with writing():
         task.status, task.done_at = "open", None
         task.save()
         AuditLog.record("task_reopened", user, target=f"task:{task.uid}")
@@ -74,7 +76,8 @@ def reschedule(task, due_date, user, today=None):
         raise Invalid(N_("Only an open task can be rescheduled."))
     _check_day(due_date, today)
     task.due_date = due_date
-    task.save()
+    with writing():
+        task.save()
     return task
 
 
@@ -96,7 +99,7 @@ def _workable(task_ids, user):
 
 def complete_many(task_ids, user):
     """Mark the ticked open tasks done in one transaction; how many."""
-    with db.atomic():
+    with writing():
         ids = [t.id for t in _workable(task_ids, user).select(Task.id)]
         done = (Task.update(status="done", done_at=now(), **_bulk_stamp())
                 .where(Task.id.in_(ids)).execute()) if ids else 0
@@ -106,7 +109,7 @@ def complete_many(task_ids, user):
 def reschedule_many(task_ids, due_date, user, today=None):
     """Move the ticked open tasks to `due_date` (today or later) in one transaction; how many."""
     _check_day(due_date, today or dt.date.today())
-    with db.atomic():
+    with writing():
         ids = [t.id for t in _workable(task_ids, user).select(Task.id)]
         moved = (Task.update(due_date=due_date, **_bulk_stamp())
                  .where(Task.id.in_(ids)).execute()) if ids else 0
@@ -115,7 +118,7 @@ def reschedule_many(task_ids, due_date, user, today=None):
 
 def reassign(task_ids, assignee, by):
     """Give open tasks to another user (a manager's decision, audited); how many moved."""
-    with db.atomic():
+    with writing():
         moved = (
             Task.update(assignee=assignee, **_bulk_stamp())
             .where(Task.id.in_(list(task_ids)), Task.status == "open", ~Task.deleted)

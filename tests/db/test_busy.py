@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from peewee import OperationalError
 
 from inscrm.imports import load
 from inscrm.models import (
@@ -265,6 +266,72 @@ def test_a_jobs_pause_lasts_until_the_writes_of_its_process_waiting_for_the_lock
             transactions.pause()
             assert saved.is_set()  # the pause outlasted the job's own 0.15 s: the write went first
         person.join(5)
+
+
+@pytest.mark.sqlite_only
+def test_writes_waiting_for_the_lock_get_it_in_the_order_they_came(app):
+    """SQLite's lock has no queue: when it came free, the write that asked last (its busy
+    handler sleeping least) usually took it, and the one waiting since the start of an
+    import's piece could lose again and again until it answered 503. A process's writes now
+    wait their turn among themselves, oldest first, and only the first asks SQLite."""
+    from inscrm.db import transactions
+    from inscrm.models import Township, db
+
+    order = []
+
+    def a_persons_write(n):
+        with app.app_context():
+            db.connect(reuse_if_open=True)
+            with transactions.writing():
+                order.append(n)
+                Township.create(name=f"第{n}镇")
+            db.close()
+
+    board = Path(app.config["DATA_DIR"]) / transactions.WAITING_DIR
+    people = [threading.Thread(target=a_persons_write, args=(n,)) for n in range(6)]
+    with lock_held(app):  # an import's piece
+        for n, person in enumerate(people):
+            person.start()
+            deadline = time.monotonic() + 30
+            while not (board.exists() and len(list(board.iterdir())) == n + 1):  # it waits
+                assert person.is_alive() and time.monotonic() < deadline
+                time.sleep(0.01)
+    for person in people:
+        person.join(10)
+    assert order == list(range(6))
+
+
+@pytest.mark.sqlite_only
+def test_a_write_that_gives_up_its_turn_answers_busy_and_leaves_the_queue(app):
+    """A write still waiting for its turn after its wait is "busy" like one SQLite kept
+    waiting; it leaves the queue, so the writes after it are not stuck behind it."""
+    from inscrm.db import transactions
+    from inscrm.models import Township, db
+
+    holding, done = threading.Event(), threading.Event()
+
+    def a_long_write():
+        with app.app_context():
+            db.connect(reuse_if_open=True)
+            with transactions.writing():
+                holding.set()
+                done.wait(10)
+            db.close()
+
+    first = threading.Thread(target=a_long_write)
+    first.start()
+    assert holding.wait(10)
+    with app.app_context():
+        started = time.monotonic()
+        with pytest.raises(OperationalError) as waited, transactions.writing(wait_ms=200):
+            Township.create(name="等不到镇")
+        assert transactions.is_busy(waited.value) and time.monotonic() - started < 2
+        done.set()
+        first.join(10)
+        with transactions.writing(wait_ms=200):  # the queue is empty again: at once
+            Township.create(name="新丰镇")
+        assert [t.name for t in Township.select()] == ["新丰镇"]
+        assert not any((Path(app.config["DATA_DIR"]) / transactions.WAITING_DIR).iterdir())
 
 
 @pytest.mark.sqlite_only
