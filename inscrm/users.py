@@ -141,11 +141,9 @@ def log_out(user, token, ip=""):
 
 def _record(name, ip, write):
     """A login's entries in the main database (time stamp, audit): an import may hold its write
-    lock for minutes, and no login waits for it or fails because of it. They are written when
-    the lock comes within a moment, else skipped, and the log says so."""
-    if not transactions.if_free(write):
-        log.warning("login or logout of %s from %s not audited: the database was busy",
-                    name[:64], ip or "-")
+    lock for minutes, and no login waits for it or fails because of it. They are written at
+    once when the lock is free, else as soon as it comes, after the login has gone through."""
+    transactions.soon(write, f"the login entry of {name[:64]} from {ip or '-'}")
 
 
 def _stamp_login(user, moment, ip):

@@ -10,15 +10,18 @@ deadlocking on each other's rows, and sequence numbers commit in the order they 
 Long jobs (an import, a full classification, a sync bundle) take the lock with `job_writing`,
 which keeps waiting while people's short writes come and go instead of failing after the busy
 timeout; they prepare their work before and hold the lock only for the writes. A write that
-must never fail what it belongs to (a login's time stamp) goes through `if_free`: done when the
-lock comes within a moment, skipped when it does not (at once while a job of this process holds
-it).
+a request must not wait for (a login's time stamp and audit entry) goes through `soon`: done at
+once when the lock is free, else by a background thread as soon as the lock comes.
+
+SQLite's lock has no queue of its own: the writes of one process wait for their turn among
+themselves, oldest first, and only one at a time asks SQLite for the lock.
 """
 
 import collections
 import contextlib
 import logging
 import os
+import queue
 import threading
 import time
 from pathlib import Path
@@ -31,7 +34,7 @@ from inscrm.models import db
 log = logging.getLogger(__name__)
 JOB_WAIT = 30 * 60  # seconds a job waits for the write lock before it gives up
 CLOCK_LOCK = "SELECT seq FROM sync_clock FOR UPDATE"  # PostgreSQL: writers queue on this row
-BRIEF_WAIT = 300  # milliseconds an optional write waits
+BRIEF_WAIT = 20  # milliseconds a write handed over otherwise waits in the request (`soon`)
 _holders = set()  # threads of this process whose job holds the write lock now
 
 
@@ -243,7 +246,6 @@ def if_free(write, wait_ms=BRIEF_WAIT):
     ran, False when the database was busy (nothing written). While a job of this process holds
     the lock it is known to be busy: nothing waits."""
     if _holders - {threading.get_ident()}:
-        log.info("a job holds the write lock; an optional write was skipped")
         return False
     try:
         if engines.is_postgres():
@@ -260,5 +262,59 @@ def if_free(write, wait_ms=BRIEF_WAIT):
     except OperationalError as exc:
         if not is_busy(exc):
             raise
-        log.info("the database is busy; an optional write was skipped")
         return False
+
+
+LATER_WAIT = 10 * 60  # seconds a handed-over write waits for the lock before it is given up
+_later = queue.Queue()  # (database, write, what) handed over, done in the order they came
+_writer = []  # the thread that does them, once started
+_writer_started = threading.Lock()
+
+
+def soon(write, what):
+    """Run `write()` in a write transaction now if the lock is free at once, else hand it to
+    this process's background writer, which does it as soon as the lock comes (waiting like a
+    job): for what a request must not wait for, a login's time stamp and audit entry, say. The
+    log names `what` when the write waited, and when it was given up."""
+    if if_free(write):
+        return
+    log.info("the database is busy; %s is written when the lock comes", what)
+    with _writer_started:
+        if not _writer:
+            _writer.append(threading.Thread(target=_write_later, name="inscrm-soon", daemon=True))
+            _writer[0].start()
+    _later.put((db.obj, write, what))
+
+
+def _write_later():
+    while True:
+        database, write, what = _later.get()
+        try:
+            if db.obj is not database:  # the program moved to another database meanwhile
+                log.warning("%s not written: the database changed", what)
+                continue
+            db.connect(reuse_if_open=True)
+            deadline = time.monotonic() + LATER_WAIT
+            while True:
+                try:
+                    with writing():
+                        write()
+                    break
+                except OperationalError as exc:
+                    if not is_busy(exc) or time.monotonic() >= deadline:
+                        raise
+        except Exception:  # one write that fails does not stop the others
+            log.exception("%s not written", what)
+        finally:
+            if not db.is_closed():
+                db.close()
+            _later.task_done()
+
+
+def settle(timeout=30):
+    """Wait (up to `timeout` seconds) until the writes handed to the background writer are
+    done; whether none is left (tests, and the server before it stops)."""
+    deadline = time.monotonic() + timeout
+    while _later.unfinished_tasks and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return not _later.unfinished_tasks

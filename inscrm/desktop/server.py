@@ -76,10 +76,13 @@ class Server:
 
     def run(self):
         """Serve until stopped (Quit, Ctrl+C or SIGTERM); in-flight requests are finished."""
+        from inscrm.db import transactions
+
         try:
             self.waitress.run()
         finally:
             self.waitress.task_dispatcher.shutdown(timeout=10)
+            transactions.settle(timeout=10)  # the logins' entries still waiting for the lock
 
     def stop(self, delay=0.5):
         """Stop soon: after `delay`, so the page that asked for it is delivered first."""
