@@ -112,3 +112,32 @@ def test_a_joined_branch_shows_when_it_last_synced(client, app):
 def _section_p(page):
     start = page.index('id="home-synced"')
     return page[start:page.index("</p>", start)]
+
+
+def test_the_start_page_counts_customers_by_segment_from_an_index_alone(app):
+    """Everyone's start page counts the customers by segment: on 150,000 customers that read
+    every row (140 ms of the 450 ms page) until an index of the live customers' segments
+    answered it alone."""
+    from inscrm.db import engines
+    from inscrm.models import User, db
+    from inscrm.views import home
+    from tests.customers.test_search import _plan
+
+    with app.app_context():
+        for n in range(200):
+            make_customer(name=f"客户{n}", segment=("standard", "key")[n % 2])
+        db.execute_sql("ANALYZE customer")
+        engines.tidy_after_load()  # PostgreSQL: its visibility map, as after an import
+        admin = User.get(User.username == "admin")
+        assert dict(home.by_segment(admin).tuples()) == {"standard": 100, "key": 100}
+        if engines.is_postgres():
+            db.execute_sql("SET enable_seqscan = off")  # as on a large table
+            db.execute_sql("SET enable_bitmapscan = off")
+            try:
+                plan = _plan(home.by_segment(admin))
+            finally:
+                db.execute_sql("RESET enable_seqscan")
+                db.execute_sql("RESET enable_bitmapscan")
+            assert '"Index Only Scan"' in plan and "customer_live_segment" in plan, plan
+        else:
+            assert "COVERING INDEX customer_live_segment" in _plan(home.by_segment(admin))

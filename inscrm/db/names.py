@@ -121,6 +121,9 @@ _INDEXES = [
     # no segment in it: a full segment run rewrites every customer's segment on its first day
     "CREATE INDEX IF NOT EXISTS customer_live_source_key "
     "ON customer (source, name_key, id, deleted) WHERE NOT deleted",
+    # the start page's customers by segment, counted from the index alone
+    "CREATE INDEX IF NOT EXISTS customer_live_segment "
+    "ON customer (segment, id, deleted) WHERE NOT deleted",
     # HQ's list of one branch: its customers in name order
     "CREATE INDEX IF NOT EXISTS customer_live_origin_key "
     "ON customer (origin, name_key, id, deleted) WHERE NOT deleted",

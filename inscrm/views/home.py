@@ -56,6 +56,12 @@ def my_day(user, today):
     return day
 
 
+def by_segment(user):
+    """(segment, how many) of the customers `user` may see."""
+    return (Customer.visible_to(user).select(Customer.segment, fn.COUNT(Customer.id))
+            .group_by(Customer.segment))
+
+
 def last_synced():
     """When this branch last exchanged a bundle with HQ (None: not joined to an HQ)."""
     hq = Site.headquarters()
@@ -70,13 +76,7 @@ def last_synced():
 @login_required
 def index():
     """The day's work of the user, then the counts per segment of the customers they may see."""
-    rows = (
-        Customer.visible_to(g.user)
-        .select(Customer.segment, fn.COUNT(Customer.id).alias("n"))
-        .group_by(Customer.segment)
-        .tuples()
-    )
-    counts = dict(rows)
+    counts = dict(by_segment(g.user).tuples())
     today = dt.date.today()
     return render_template(
         "home/index.html", counts=[(s, counts.get(s, 0)) for s in SEGMENTS],

@@ -8,7 +8,7 @@ is what the rows show, whatever the filters. `at_risk` is the premium at risk of
 import datetime as dt
 from decimal import Decimal
 
-from peewee import JOIN, Case, fn
+from peewee import JOIN, Case, Value, fn
 
 from inscrm.i18n import N_
 from inscrm.models import Customer, Policy, Township, User
@@ -74,6 +74,8 @@ def summary(first, last, today, customers=None, manager=None, status=None):
     lists with the same arguments; `expired` is the renewal rate (a kpi.Ratio) of those that
     ended before `today`."""
     renewed = kpi.is_renewed(Policy)
+    if status is not None:  # the filter decides it for every row: no second look per policy
+        renewed = Value(status == "renewed")
     is_renewed = Case(None, [(renewed, 1)], 0)
     ended = Policy.end_date < today
     n, count_renewed, cents, renewed_cents, expired, expired_renewed = (

@@ -27,7 +27,7 @@ from inscrm.models import (
 )
 from inscrm.views import errors
 from tests.conftest import Runner, browser_login
-from tests.helpers import csrf_token, import_dies, login, make_customer, post
+from tests.helpers import csrf_token, import_dies, login, make_customer, make_user, post
 from tests.importfiles import CUSTOMER_HEADER, customer_rows, write_csv
 
 
@@ -309,6 +309,47 @@ def test_writes_waiting_for_the_lock_get_it_in_the_order_they_came(app):
     for person in people:
         person.join(10)
     assert order == list(range(6))
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("change", ["reschedule", "complete"])
+def test_a_task_moved_or_done_waits_its_turn_like_every_write(app, change):
+    """Moving a task or marking it done was a bare save: it asked SQLite at any moment, outside
+    the queue and unseen by a job's pause, and lost to the others until it answered 503. It
+    waits its turn now, its file on the waiting board, and is saved once the lock is free."""
+    from inscrm.db import transactions
+    from inscrm.models import Task, db
+    from inscrm.work import worklist
+
+    with app.app_context():
+        agent = make_user("wang", password="password-1")
+        task = Task.create(assignee=agent, customer=make_customer(manager=agent), kind="other",
+                           title="回访", due_date=dt.date.today())
+    later = dt.date.today() + dt.timedelta(days=3)
+
+    def a_persons_write():
+        with app.app_context():
+            db.connect(reuse_if_open=True)
+            mine = Task.get_by_id(task.id)
+            if change == "reschedule":
+                worklist.reschedule(mine, later, agent)
+            else:
+                worklist.complete(mine, agent)
+            db.close()
+
+    board = Path(app.config["DATA_DIR"]) / transactions.WAITING_DIR
+    person = threading.Thread(target=a_persons_write)
+    with lock_held(app):  # an import's piece
+        person.start()
+        deadline = time.monotonic() + 4  # less than the 5 s after which it would give up
+        while not (board.exists() and any(board.iterdir())):
+            assert person.is_alive() and time.monotonic() < deadline, "not on the board"
+            time.sleep(0.01)
+    person.join(10)
+    with app.app_context():
+        saved = Task.get_by_id(task.id)
+        assert (saved.due_date, saved.status) == (
+            (later, "open") if change == "reschedule" else (dt.date.today(), "done"))
 
 
 @pytest.mark.sqlite_only
