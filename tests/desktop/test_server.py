@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from inscrm.desktop.server import SERVER_EXTENSION
+from inscrm.desktop.server import SERVER_EXTENSION, SWITCH_INTERVAL
+from tests.conftest import serving
 from tests.helpers import csrf_token, login, make_user, post
 
 PASSWORD = "admin-pass-1"
@@ -339,3 +340,15 @@ def test_two_launches_at_once_make_one_server(tmp_path, launches):
     assert f"already running at {url}" in finished[0].output
     serving[0].proc.send_signal(signal.SIGTERM)
     assert serving[0].wait(timeout=30) == 0
+
+
+def test_while_it_serves_the_interpreter_goes_round_its_threads_every_millisecond(app):
+    """An import checking its rows in the server's process computes without pause; at
+    Python's 5 ms interval each return of a request's thread from the database or the network
+    waited for it, and a login during the check took 0.9 s instead of 0.3 s
+    (benchmarks/bench_load.py)."""
+    before = sys.getswitchinterval()
+    with serving(app) as url:
+        assert urllib.request.urlopen(url + "/login").status == 200  # it runs
+        assert sys.getswitchinterval() == SWITCH_INTERVAL < before
+    assert sys.getswitchinterval() == before  # as it was once the server stopped
