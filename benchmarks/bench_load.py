@@ -307,8 +307,6 @@ def report(timings, statuses, busy, elapsed, jobs, logs, args):
         print(f"{name:<48} {seconds:8.1f} s")
     print("write lock held by jobs: "
           + (", ".join(f"{s:.1f} s" for s in held.seconds) or "never"))
-    if "full classification" not in jobs:
-        print("the import and classification had not finished when the users stopped")
 
 
 if __name__ == "__main__":

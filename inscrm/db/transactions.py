@@ -276,7 +276,7 @@ def soon(write, what):
     this process's background writer, which does it as soon as the lock comes (waiting like a
     job): for what a request must not wait for, a login's time stamp and audit entry, say. The
     log names `what` when the write waited, and when it was given up."""
-    if if_free(write):
+    if not _later.unfinished_tasks and if_free(write):  # none handed over before it waits
         return
     log.info("the database is busy; %s is written when the lock comes", what)
     with _writer_started:
