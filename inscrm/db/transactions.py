@@ -19,6 +19,7 @@ themselves, oldest first, and only one at a time asks SQLite for the lock.
 
 import collections
 import contextlib
+import itertools
 import logging
 import os
 import queue
@@ -97,6 +98,7 @@ class _Turns:
 
 
 _turns = {}  # by SQLite file: this process's writes to it, one after another
+_waits = itertools.count()  # each wait's file has a name of its own
 
 
 class _Queued:
@@ -115,7 +117,7 @@ class _Queued:
         marker = None
         if board is not None:
             board.mkdir(mode=0o700, exist_ok=True)
-            marker = board / f"{os.getpid()}-{threading.get_ident()}"
+            marker = board / f"{os.getpid()}-{threading.get_ident()}-{next(_waits)}"
             os.close(os.open(marker, os.O_CREAT | os.O_WRONLY, 0o600))
         try:
             if not self.turns.acquire(self.wait_ms / 1000):
@@ -142,17 +144,22 @@ def _waiting_board():
     return None if path in ("", ":memory:") else Path(path).parent / WAITING_DIR
 
 
-def _others_waiting():
-    """Whether any write, of any process, waits for the lock now."""
+def _waiting_now():
+    """The files of the writes, of any process, that wait for the lock now."""
     board = _waiting_board()
+    found = set()
     if board is None:
-        return False
+        return found
     oldest = time.time() - STALE
     try:
         with os.scandir(board) as entries:
-            return any(entry.stat().st_mtime > oldest for entry in entries)
-    except OSError:  # no folder yet, or a file gone between listing and stat
-        return False
+            for entry in entries:
+                with contextlib.suppress(OSError):  # gone since the listing: done waiting
+                    if entry.stat().st_mtime > oldest:
+                        found.add(entry.name)
+    except OSError:  # no folder yet
+        pass
+    return found
 
 
 def reading():
@@ -215,14 +222,18 @@ YIELD_AT_MOST = 5  # seconds a job's pause waits for the writes waiting for the 
 
 def pause():
     """Between two transactions of a long job that writes in pieces: long enough for people's
-    writes waiting for the lock to take it, and on SQLite until none waits any more, in any
-    process (up to YIELD_AT_MOST)."""
+    writes waiting for the lock to take it, and on SQLite until those waiting then, in any
+    process, have had their turn (up to YIELD_AT_MOST). Writes that come later wait for the
+    next piece: with people saving without pause some write always waits, and a pause until
+    none did lasted its 5 s every time."""
     time.sleep(PAUSE)
     if engines.is_postgres():  # its waiters queue
         return
     deadline = time.monotonic() + YIELD_AT_MOST
-    while _others_waiting() and time.monotonic() < deadline:
+    waiting = _waiting_now()
+    while waiting and time.monotonic() < deadline:
         time.sleep(0.01)
+        waiting &= _waiting_now()
 
 
 def _log_held(taken):

@@ -386,6 +386,61 @@ def test_a_write_that_gives_up_its_turn_answers_busy_and_leaves_the_queue(app):
 
 
 @pytest.mark.sqlite_only
+def test_a_jobs_pause_waits_for_the_writes_waiting_when_it_began_not_for_later_ones(
+        app, monkeypatch):
+    """With people saving without pause some write always waits: a pause that lasted until
+    none did lasted its 5 s every time, and a small import crawled (10,000 customers in 59 s,
+    6 s of it under the lock). It lasts until the writes waiting when it began have had their
+    turn; later ones wait for the job's next piece."""
+    from inscrm.db import transactions
+    from inscrm.models import Township, db
+
+    monkeypatch.setattr(transactions, "YIELD_AT_MOST", 60)  # no way out but the writes' turn
+    stop, first_saved, ran_out = threading.Event(), threading.Event(), threading.Event()
+
+    def first_write():
+        with app.app_context():
+            db.connect(reuse_if_open=True)
+            with transactions.writing():
+                Township.create(name="第一镇")
+            first_saved.set()
+            db.close()
+
+    def saving_without_pause(n):  # three of them: while one writes, two wait
+        with app.app_context():
+            db.connect(reuse_if_open=True)
+            deadline = time.monotonic() + 20
+            while not stop.is_set() and time.monotonic() < deadline:
+                with transactions.writing():
+                    Township.create(name=f"镇{n}-{time.monotonic_ns()}")
+                    time.sleep(0.2)
+            if not stop.is_set():
+                ran_out.set()  # saved for 20 s and nobody said stop
+            db.close()
+
+    board = Path(app.config["DATA_DIR"]) / transactions.WAITING_DIR
+    first = threading.Thread(target=first_write)
+    people = [threading.Thread(target=saving_without_pause, args=(n,)) for n in range(3)]
+    with lock_held(app) as holder:  # the job's last piece, still committing
+        first.start()
+        deadline = time.monotonic() + 30
+        while not (board.exists() and any(board.iterdir())):
+            assert first.is_alive() and time.monotonic() < deadline
+            time.sleep(0.01)
+        for person in people:
+            person.start()
+        threading.Timer(0.3, holder.rollback).start()  # the piece ends
+        with app.app_context():
+            transactions.pause()
+            assert first_saved.is_set()  # those waiting when it began went first
+            assert not ran_out.is_set()  # it ended while they kept saving
+    stop.set()
+    for person in people:
+        person.join(10)
+    first.join(5)
+
+
+@pytest.mark.sqlite_only
 def test_a_jobs_pause_lasts_until_another_processs_write_waiting_for_the_lock_is_done(app):
     """`inscrm import` beside the server: the server's writes wait in another process, which
     the job cannot count; each leaves a file in the waiting folder while it waits, and the
