@@ -52,6 +52,15 @@ def lock_held(app):
         holder.close()
 
 
+def until_waiting(board, alive, count=1, within=30):
+    """Return once `count` writes wait for the lock (their files on the waiting board); fail if
+    `alive()` says the writer ended first, or after `within` seconds."""
+    deadline = time.monotonic() + within
+    while not (board.exists() and len(list(board.iterdir())) >= count):
+        assert alive() and time.monotonic() < deadline, "not on the board"
+        time.sleep(0.01)
+
+
 def test_a_login_while_another_writer_holds_the_lock_succeeds_and_is_recorded_after(
         app, client):
     """A login needs no write lock of the main database: its session row is in the session
@@ -267,10 +276,7 @@ def test_a_jobs_pause_lasts_until_the_writes_of_its_process_waiting_for_the_lock
     with lock_held(app) as holder:  # the job's last piece, still committing
         person = threading.Thread(target=a_persons_write)
         person.start()
-        deadline = time.monotonic() + 30
-        while not (board.exists() and any(board.iterdir())):  # the write waits for the lock
-            assert person.is_alive() and time.monotonic() < deadline
-            time.sleep(0.02)
+        until_waiting(board, person.is_alive)  # the write waits for the lock
         threading.Timer(0.3, holder.rollback).start()  # the piece ends
         with app.app_context():
             transactions.pause()
@@ -302,10 +308,7 @@ def test_writes_waiting_for_the_lock_get_it_in_the_order_they_came(app):
     with lock_held(app):  # an import's piece
         for n, person in enumerate(people):
             person.start()
-            deadline = time.monotonic() + 30
-            while not (board.exists() and len(list(board.iterdir())) == n + 1):  # it waits
-                assert person.is_alive() and time.monotonic() < deadline
-                time.sleep(0.01)
+            until_waiting(board, person.is_alive, count=n + 1)  # it waits
     for person in people:
         person.join(10)
     assert order == list(range(6))
@@ -341,10 +344,7 @@ def test_a_task_moved_or_done_waits_its_turn_like_every_write(app, change):
     person = threading.Thread(target=a_persons_write)
     with lock_held(app):  # an import's piece
         person.start()
-        deadline = time.monotonic() + 4  # less than the 5 s after which it would give up
-        while not (board.exists() and any(board.iterdir())):
-            assert person.is_alive() and time.monotonic() < deadline, "not on the board"
-            time.sleep(0.01)
+        until_waiting(board, person.is_alive, within=4)  # less than the 5 s of its wait
     person.join(10)
     with app.app_context():
         saved = Task.get_by_id(task.id)
@@ -423,10 +423,7 @@ def test_a_jobs_pause_waits_for_the_writes_waiting_when_it_began_not_for_later_o
     people = [threading.Thread(target=saving_without_pause, args=(n,)) for n in range(3)]
     with lock_held(app) as holder:  # the job's last piece, still committing
         first.start()
-        deadline = time.monotonic() + 30
-        while not (board.exists() and any(board.iterdir())):
-            assert first.is_alive() and time.monotonic() < deadline
-            time.sleep(0.01)
+        until_waiting(board, first.is_alive)
         for person in people:
             person.start()
         threading.Timer(0.3, holder.rollback).start()  # the piece ends
@@ -472,10 +469,7 @@ def test_a_jobs_pause_lasts_until_another_processs_write_waiting_for_the_lock_is
         with lock_held(app) as holder:  # the job's last piece, still committing
             person.stdin.write("\n")
             person.stdin.flush()
-            deadline = time.monotonic() + 30
-            while not (board.exists() and any(board.iterdir())):  # its write waits
-                assert person.poll() is None and time.monotonic() < deadline
-                time.sleep(0.02)
+            until_waiting(board, lambda: person.poll() is None)  # its write waits
             threading.Timer(0.3, holder.rollback).start()  # the piece ends
             with app.app_context():
                 transactions.pause()
